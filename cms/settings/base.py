@@ -1,0 +1,225 @@
+"""Settings shared by every environment. The only module that reads the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated environment variable as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = False
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+INSTALLED_APPS = [
+    "cms",
+    "home",
+    "procedures",
+    "images",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "grapple",
+    "graphene_django",
+    "wagtail_headless_preview",
+    "corsheaders",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cms.framing.AdminPreviewFramingMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Failed admin logins are counted per username and IP in the database, so every app server
+# sees the same count; after AXES_FAILURE_LIMIT the pair is locked out for the cool-off time.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+ROOT_URLCONF = "cms.urls"
+WSGI_APPLICATION = "cms.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "cms" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is the embedded default; production and CI point DATABASE_URL at PostgreSQL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Local memory by default; a shared Redis when several app servers run side by side.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cms"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Wagtail
+WAGTAIL_SITE_NAME = "Calf reduction CMS"
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILIMAGES_IMAGE_MODEL = "images.CMSImage"
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx"]
+
+# Headless preview: the editor's Preview opens the frontend with a signed token.
+WAGTAIL_HEADLESS_PREVIEW = {
+    "CLIENT_URLS": {"default": os.environ.get("PREVIEW_CLIENT_URL", "http://localhost:3000")},
+    "SERVE_BASE_URL": None,
+    "REDIRECT_ON_PREVIEW": False,
+    "ENFORCE_TRAILING_SLASH": True,
+}
+
+# Renditions are made on request, so a client could fill the disk by asking for every width.
+# Only these widths and formats are made; `srcSet` leaves out any other width it is asked for.
+IMAGE_WIDTHS = (160, 320, 480, 640, 768, 960, 1280, 1600, 1920)
+IMAGE_FORMATS = ("", "|format-webp", "|format-jpeg", "|format-png")
+
+# GraphQL
+GRAPHENE = {
+    "SCHEMA": "cms.graphql.schema.schema",
+    "MIDDLEWARE": [
+        "cms.graphql.arguments.ArgumentGuard",
+        "cms.graphql.publication.PublicationGuard",
+    ],
+}
+GRAPPLE = {
+    "APPS": ["home", "procedures", "images"],
+    "ADD_SEARCH_HIT": False,
+    "PAGE_SIZE": env_int("GRAPHQL_PAGE_SIZE", 10),
+    "MAX_PAGE_SIZE": env_int("GRAPHQL_MAX_PAGE_SIZE", 100),
+    "EXPOSE_GRAPHIQL": False,
+    "RICHTEXT_FORMAT": "html",
+    "PAGE_INTERFACE": "cms.graphql.interfaces.PageInterface",
+    "ALLOWED_IMAGE_FILTERS": [
+        f"width-{width}{image_format}" for width in IMAGE_WIDTHS for image_format in IMAGE_FORMATS
+    ],
+}
+GRAPHIQL_ENABLED = False
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000")
+CORS_URLS_REGEX = r"^/graphql/?$"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# The first admin user, made by `manage.py ensure_admin` (used by `make run`).
+INITIAL_ADMIN_USERNAME = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
+INITIAL_ADMIN_PASSWORD = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "changeme")
+
+# A preview link stops working after this many seconds.
+PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", 3600)
+
+# Bounds on one GraphQL request; see cms/graphql/limits.py for how each is counted.
+GRAPHQL_LIMITS = {
+    "MAX_DEPTH": env_int("GRAPHQL_MAX_DEPTH", 10),
+    "MAX_ALIASES": env_int("GRAPHQL_MAX_ALIASES", 20),
+    "MAX_FIELDS": env_int("GRAPHQL_MAX_FIELDS", 300),
+    "MAX_TOKENS": env_int("GRAPHQL_MAX_TOKENS", 2000),
+    "MAX_COST": env_int("GRAPHQL_MAX_COST", 25000),
+    "MAX_BODY_BYTES": env_int("GRAPHQL_MAX_BODY_BYTES", 32768),
+    "MAX_STRING_LENGTH": env_int("GRAPHQL_MAX_STRING_LENGTH", 512),
+    "DEFAULT_LIST_SIZE": env_int("GRAPHQL_PAGE_SIZE", 10),
+}
+GRAPHQL_MAX_PAGE_NUMBER = env_int("GRAPHQL_MAX_PAGE_NUMBER", 10000)
+# Introspection lets GraphiQL and codegen read the schema; production turns it off.
+GRAPHQL_INTROSPECTION = True
+
+# Anonymous API reads are cached this long at most; any publish makes them stale at once.
+GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)
+# Browsers and CDNs may reuse a public response this long without asking; at 0 they revalidate
+# every time with If-None-Match, which costs a 304 and no content is ever older than a publish.
+GRAPHQL_HTTP_MAX_AGE = env_int("GRAPHQL_HTTP_MAX_AGE", 0)
+# Automatic persisted queries: the document text kept for a sha256 hash.
+GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 * 24 * 3600)

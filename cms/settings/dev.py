@@ -1,0 +1,9 @@
+"""Local development: DEBUG, GraphiQL, an insecure key that never leaves this machine."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY
+
+DEBUG = True
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"
+GRAPHIQL_ENABLED = True
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
