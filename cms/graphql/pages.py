@@ -1,0 +1,87 @@
+"""Finding pages for root fields: by id, slug or URL path, or a draft by preview token."""
+
+import graphene
+from django.conf import settings
+from django.core.signing import BadSignature, TimestampSigner
+from django.db.models import QuerySet
+from graphql import GraphQLResolveInfo
+from wagtail.models import Page, Site
+from wagtail_headless_preview.models import PagePreview
+
+from .publication import mark_preview, servable_pages
+
+
+def lookup_arguments() -> dict[str, graphene.Argument]:
+    return {
+        "id": graphene.Argument(graphene.ID, description="The page id."),
+        "slug": graphene.Argument(graphene.String, description="The page slug."),
+        "url_path": graphene.Argument(
+            graphene.String,
+            description="The path on the site, e.g. `/procedures/calf-liposuction/`.",
+        ),
+        "token": graphene.Argument(
+            graphene.String, description="A preview token from the admin; returns the draft."
+        ),
+    }
+
+
+def live_pages(model: type[Page], info: GraphQLResolveInfo) -> QuerySet:
+    """Pages of `model` an anonymous reader may see on the request's site."""
+    return servable_pages(model.objects.all(), info.context)
+
+
+def find_page(
+    model: type[Page],
+    info: GraphQLResolveInfo,
+    *,
+    id: str | None = None,
+    slug: str | None = None,
+    url_path: str | None = None,
+    token: str | None = None,
+) -> Page | None:
+    """The live page that matches every given argument, or None; a token returns its draft."""
+    if token:
+        return preview_page(model, token)
+    if id is None and slug is None and url_path is None:
+        return None
+    qs = live_pages(model, info)
+    if id is not None:
+        if not str(id).isdigit():
+            return None
+        qs = qs.filter(pk=int(id))
+    if slug is not None:
+        qs = qs.filter(slug=slug)
+    if url_path is not None:
+        qs = qs.filter(url_path=site_url_path(info, url_path))
+    if model is Page:
+        qs = qs.specific()
+    return qs.first()
+
+
+def site_url_path(info: GraphQLResolveInfo, url_path: str) -> str:
+    """Wagtail's stored `url_path` (which starts at the site root page) for a public path."""
+    site = Site.find_for_request(info.context)
+    root = site.root_page.url_path if site else "/"
+    return root + url_path.strip("/") + "/" if url_path.strip("/") else root
+
+
+def preview_signer() -> TimestampSigner:
+    # The salt wagtail-headless-preview signs its tokens with.
+    return TimestampSigner(salt="headlesspreview.token")
+
+
+def preview_page(model: type[Page], token: str) -> Page | None:
+    """The draft behind a preview token, if the token is genuine, unexpired and of `model`.
+
+    wagtail-headless-preview checks the signature but not its age; a token here lasts
+    `PREVIEW_TOKEN_MAX_AGE` seconds.
+    """
+    try:
+        preview_signer().unsign(token, max_age=settings.PREVIEW_TOKEN_MAX_AGE)
+    except BadSignature:
+        return None
+    preview = PagePreview.objects.filter(token=token).first()
+    if preview is None:
+        return None
+    page = preview.as_page()
+    return mark_preview(page) if isinstance(page, model) else None
