@@ -1,0 +1,223 @@
+"""Bad requests get a GraphQL `errors` response and the right status; never a 500 or a trace.
+
+Requests that cannot run (bad body, bad document, bad variables) get 4xx with no `data`.
+Requests that ran but had a bad argument value get 200 with `errors` beside `data`, as
+GraphQL over HTTP asks of `application/json` responses.
+"""
+
+import json
+
+import pytest
+
+Q = '{ procedure(slug: "calf-liposuction") { title } }'
+LIST = (
+    "query ($page: Int, $perPage: Int) "
+    "{ procedures(page: $page, perPage: $perPage) { items { slug } } }"
+)
+
+
+def post(client, body, content_type="application/json"):
+    return lambda: client.post("/graphql/", body, content_type=content_type)
+
+
+def post_json(client, payload):
+    return post(client, json.dumps(payload))
+
+
+CASES = {
+    "invalid JSON": (lambda c: post(c, "{not json"), 400, "POST body sent invalid JSON."),
+    "JSON that is not an object": (
+        lambda c: post(c, "[1, 2]"),
+        400,
+        "The received data is not a valid JSON query.",
+    ),
+    "empty body": (
+        # The test client leaves out the content type of an empty body unless told.
+        lambda c: (
+            lambda: c.post(
+                "/graphql/", "", content_type="application/json", CONTENT_TYPE="application/json"
+            )
+        ),
+        400,
+        "POST body sent invalid JSON.",
+    ),
+    "wrong content type": (lambda c: post(c, Q, "text/plain"), 415, "Unsupported content type"),
+    "no content type": (lambda c: post(c, Q, ""), 415, "Unsupported content type"),
+    "invalid UTF-8 (JSON)": (
+        lambda c: post(c, b'{"query": "\xff\xfe"}'),
+        400,
+        "Request body is not valid UTF-8.",
+    ),
+    "invalid UTF-8 (GraphQL)": (
+        lambda c: post(c, b"{ muscles \xff }", "application/graphql"),
+        400,
+        "Request body is not valid UTF-8.",
+    ),
+    "no query": (lambda c: post_json(c, {}), 400, "Must provide query string."),
+    "query not a string": (lambda c: post_json(c, {"query": 42}), 400, "query must be a string."),
+    "syntax error": (lambda c: post_json(c, {"query": "{ procedure("}), 400, "Syntax Error"),
+    "unknown field": (
+        lambda c: post_json(c, {"query": "{ secrets }"}),
+        400,
+        "Cannot query field 'secrets'",
+    ),
+    "unknown operation name": (
+        lambda c: post_json(c, {"query": f"query A {Q}", "operationName": "B"}),
+        400,
+        "Unknown operation named 'B'.",
+    ),
+    "operation name not a string": (
+        lambda c: post_json(c, {"query": Q, "operationName": ["A"]}),
+        400,
+        "operationName must be a string.",
+    ),
+    "variables of the wrong type": (
+        lambda c: post_json(c, {"query": LIST, "variables": {"page": "two"}}),
+        400,
+        "Int cannot represent non-integer value: 'two'",
+    ),
+    "variables not an object": (
+        lambda c: post_json(c, {"query": LIST, "variables": [1]}),
+        400,
+        "variables must be a JSON object.",
+    ),
+    "variables as invalid JSON (GET)": (
+        lambda c: lambda: c.get("/graphql/", {"query": LIST, "variables": "{oops"}),
+        400,
+        "Variables are invalid JSON.",
+    ),
+    "enum value outside the enum": (
+        lambda c: post_json(c, {"query": "{ procedures(approach: LASER) { items { slug } } }"}),
+        400,
+        "Value 'LASER' does not exist in 'Approach' enum.",
+    ),
+    "mutation by GET": (
+        lambda c: lambda: c.get("/graphql/", {"query": "mutation { x }"}),
+        405,
+        "Can only perform a mutation operation from a POST request.",
+    ),
+    "subscription by GET": (
+        lambda c: lambda: c.get("/graphql/", {"query": "subscription { x }"}),
+        405,
+        "Can only perform a subscription operation from a POST request.",
+    ),
+    "mutation by POST": (
+        lambda c: post_json(c, {"query": "mutation { x }"}),
+        400,
+        "Schema is not configured to execute mutation operation.",
+    ),
+    "PUT": (lambda c: lambda: c.put("/graphql/", Q), 405, "only supports GET and POST"),
+    "DELETE": (lambda c: lambda: c.delete("/graphql/"), 405, "only supports GET and POST"),
+    "absurdly long body": (
+        lambda c: post_json(c, {"query": '{ procedure(slug: "' + "a" * 100_000 + '") { slug } }'}),
+        413,
+        "Request body is larger than",
+    ),
+    "absurdly long string argument": (
+        lambda c: post_json(c, {"query": '{ procedure(slug: "' + "a" * 5000 + '") { slug } }'}),
+        200,
+        "Argument 'slug' is longer than 512 characters.",
+    ),
+    "negative page": (
+        lambda c: post_json(c, {"query": LIST, "variables": {"page": -1}}),
+        200,
+        "page must be 1 or more; got -1.",
+    ),
+    "huge page": (
+        lambda c: post_json(c, {"query": LIST, "variables": {"page": 2_000_000_000}}),
+        200,
+        "page must be at most 10000",
+    ),
+    "page beyond 32 bits": (
+        lambda c: post_json(c, {"query": LIST, "variables": {"page": 2**40}}),
+        400,
+        "Int cannot represent non 32-bit signed integer value",
+    ),
+    "zero per page": (
+        lambda c: post_json(c, {"query": LIST, "variables": {"perPage": 0}}),
+        200,
+        "perPage must be between 1 and 100; got 0.",
+    ),
+    "order by a private column": (
+        lambda c: post_json(c, {"query": '{ pages(order: "owner__password") { id } }'}),
+        200,
+        "order must be a comma-separated list of",
+    ),
+    "bad content type filter": (
+        lambda c: post_json(c, {"query": '{ pages(contentType: "nodot") { id } }'}),
+        200,
+        "contentType must look like 'app.Model'",
+    ),
+    "non-numeric id": (
+        lambda c: post_json(c, {"query": '{ image(id: "") { id } }'}),
+        200,
+        "Argument 'id' must be a whole number; got ''.",
+    ),
+    "image filter that is not allowed": (
+        lambda c: post_json(c, {"query": "{ images { rendition(width: 99999) { url } } }"}),
+        200,
+        "Invalid filter specs",
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_gets_a_clear_error(client, case):
+    make_request, status, message = CASES[case]
+    response = make_request(client)()
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.content.decode()
+    assert "Traceback" not in body and 'File "' not in body
+    payload = response.json()
+    assert message in payload["errors"][0]["message"], payload
+    if status != 200:
+        assert payload.get("data") is None
+
+
+@pytest.mark.django_db
+def test_the_server_keeps_serving_after_bad_input(client, gql):
+    for make_request, _, _ in CASES.values():
+        make_request(client)()
+    assert gql(Q) == {"procedure": {"title": "Calf Liposuction"}}
+
+
+@pytest.mark.django_db
+def test_a_server_fault_is_reported_without_details(gql, monkeypatch):
+    from procedures.models import ProcedurePage
+
+    def broken(self, info=None, **kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(ProcedurePage, "live_related_procedures", broken)
+    response = gql.post('{ procedure(slug: "calf-liposuction") { relatedProcedures { slug } } }')
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    assert error["message"] == "Internal server error."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert "hunter2" not in response.content.decode()
+
+
+# Database full-text syntax (FTS5 on SQLite, tsquery on PostgreSQL) that a reader may type.
+SEARCH_SYNTAX = ['"', '"liposuction', "lipo*", "(nerves", "NEAR(", "-", "^", "AND", "'", ":*", "\\"]
+
+SEARCH_PATHS = {
+    "procedures": "query($q: String) { procedures(searchQuery: $q) { items { slug } } }",
+    "pages": "query($q: String) { pages(searchQuery: $q) { title } }",
+    "search": "query($q: String) { search(query: $q) { __typename } }",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(SEARCH_PATHS))
+@pytest.mark.parametrize("text", SEARCH_SYNTAX)
+def test_search_syntax_is_taken_as_words(gql, path, text):
+    data = gql(SEARCH_PATHS[path], {"q": text})
+    assert isinstance(data[path]["items"] if path == "procedures" else data[path], list)
+
+
+@pytest.mark.django_db
+def test_search_still_finds_the_words_around_stray_syntax(gql):
+    data = gql(SEARCH_PATHS["procedures"], {"q": '"liposuction'})
+    assert [item["slug"] for item in data["procedures"]["items"]] == ["calf-liposuction"]

@@ -1,0 +1,104 @@
+"""Headless preview: the admin's Preview opens the frontend with a signed, expiring token."""
+
+import re
+import time
+from unittest import mock
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.test import Client, override_settings
+from test_editing import procedure_form_data
+
+from procedures.models import ProcedurePage
+
+SELECTIONS = {
+    "procedure": "title summary",
+    "page": "title ... on ProcedurePage { summary }",
+    "article": "title",
+}
+
+
+def query(field: str) -> str:
+    return f"query ($token: String) {{ {field}(token: $token) {{ {SELECTIONS[field]} }} }}"
+
+
+@pytest.fixture
+def editor(django_user_model) -> Client:
+    client = Client()
+    client.force_login(django_user_model.objects.create_superuser("ed", "ed@example.com", "pw"))
+    return client
+
+
+def preview_url(editor: Client, page: ProcedurePage, **changes) -> str:
+    """Press Preview in the editor with unsaved changes; return the URL the admin opens."""
+    endpoint = f"/admin/pages/{page.pk}/edit/preview/"
+    posted = editor.post(endpoint, procedure_form_data(page, **changes))
+    assert posted.json()["is_valid"] is True
+    shown = editor.get(endpoint)
+    assert shown.status_code == 200
+    match = re.search(r'(http://localhost:3000/[^"\']+)', shown.content.decode())
+    assert match, "the preview page should point at the frontend"
+    return match.group(1).replace("&amp;", "&")
+
+
+def token_of(url: str) -> str:
+    return parse_qs(urlparse(url).query)["token"][0]
+
+
+@pytest.mark.django_db
+def test_preview_opens_the_frontend_with_a_token_for_the_draft(editor, gql):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    url = preview_url(editor, page, summary="A summary still in review.")
+    assert url.startswith("http://localhost:3000/?")
+    assert parse_qs(urlparse(url).query)["content_type"] == ["procedures.procedurepage"]
+    token = token_of(url)
+
+    for field in ("procedure", "page"):
+        data = gql(query(field), {"token": token})[field]
+        assert data == {"title": "Calf Liposuction", "summary": "A summary still in review."}
+    # The token is for a procedure, not an article.
+    assert gql(query("article"), {"token": token}) == {"article": None}
+    # Readers without the token still get the live page.
+    live = gql('{ procedure(slug: "calf-liposuction") { summary } }')["procedure"]
+    assert live["summary"] == "Calf liposuction is a surgical procedure."
+
+
+@pytest.mark.django_db
+def test_preview_of_a_never_published_page(editor, gql, make_procedure):
+    draft = make_procedure("brand-new", publish=False, summary="Not yet published.")
+    token = token_of(preview_url(editor, draft))
+    data = gql(query("procedure"), {"token": token})["procedure"]
+    assert data["summary"] == "Not yet published."
+    assert gql('{ procedure(slug: "brand-new") { slug } }') == {"procedure": None}
+
+
+@pytest.mark.django_db
+def test_preview_responses_are_never_cached(editor, gql):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    token = token_of(preview_url(editor, page))
+    response = gql.post(query("procedure"), {"token": token})
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["procedure", "page", "article"])
+def test_a_wrong_token_returns_nothing(editor, gql, field):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    token = token_of(preview_url(editor, page, summary="Secret draft."))
+    for wrong in (token[:-2] + "xx", "id=1:abc:def", "", "garbage"):
+        response = gql.post(query(field), {"token": wrong})
+        assert response.status_code == 200
+        assert "Secret draft." not in response.content.decode()
+        assert response.json() == {"data": {field: None}}
+
+
+@pytest.mark.django_db
+@override_settings(PREVIEW_TOKEN_MAX_AGE=600)
+def test_an_expired_token_returns_nothing(editor, gql):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    token = token_of(preview_url(editor, page, summary="Old draft."))
+    assert gql(query("procedure"), {"token": token})["procedure"]["summary"] == "Old draft."
+    eleven_minutes_later = time.time() + 660
+    with mock.patch("django.core.signing.time.time", return_value=eleven_minutes_later):
+        response = gql.post(query("procedure"), {"token": token})
+    assert response.json() == {"data": {"procedure": None}}

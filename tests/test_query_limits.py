@@ -1,0 +1,169 @@
+"""Each limit at its edge: a request at the limit runs, one step over gets a clear error."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from cms.graphql.limits import QueryLimits
+
+
+def limits(**changes):
+    return override_settings(GRAPHQL_LIMITS={**settings.GRAPHQL_LIMITS, **changes})
+
+
+def assert_refused(response, message: str, status: int = 400) -> None:
+    assert response.status_code == status, response.content
+    payload = response.json()
+    assert "data" not in payload or payload["data"] is None
+    assert message in payload["errors"][0]["message"], payload
+
+
+def assert_runs(response) -> None:
+    assert response.status_code == 200, response.content
+    assert "errors" not in response.json(), response.json()
+
+
+@pytest.mark.django_db
+def test_depth(gql):
+    with limits(MAX_DEPTH=3):
+        assert_runs(gql.post("{ procedures { items { slug } } }"))
+        assert_refused(
+            gql.post("{ procedures { items { image { url } } } }"),
+            "Query depth 4 exceeds the limit of 3.",
+        )
+
+
+@pytest.mark.django_db
+def test_depth_counts_through_fragments(gql):
+    query = """
+      { procedures { items { ...Deep } } }
+      fragment Deep on ProcedurePage { relatedProcedures { image { url } } }
+    """
+    with limits(MAX_DEPTH=5):
+        assert_runs(gql.post(query))
+    with limits(MAX_DEPTH=4):
+        assert_refused(gql.post(query), "Query depth 5 exceeds the limit of 4.")
+
+
+@pytest.mark.django_db
+def test_aliases(gql):
+    with limits(MAX_ALIASES=2):
+        assert_runs(gql.post("{ a: muscles { slug } b: muscles { slug } }"))
+        assert_refused(
+            gql.post("{ a: muscles { slug } b: muscles { slug } c: muscles { slug } }"),
+            "Query uses more than 2 aliases.",
+        )
+
+
+@pytest.mark.django_db
+def test_fields(gql):
+    with limits(MAX_FIELDS=3):
+        assert_runs(gql.post("{ muscles { name slug } }"))
+        assert_refused(
+            gql.post("{ muscles { name slug __typename } }"), "Query selects more than 3 fields"
+        )
+
+
+@pytest.mark.django_db
+def test_fields_counts_each_use_of_a_fragment(gql):
+    query = "{ a: muscles { ...M } b: muscles { ...M } } fragment M on Muscle { name slug }"
+    with limits(MAX_FIELDS=6):
+        assert_runs(gql.post(query))
+    with limits(MAX_FIELDS=5):
+        assert_refused(gql.post(query), "Query selects more than 5 fields")
+
+
+@pytest.mark.django_db
+def test_tokens(gql):
+    with limits(MAX_TOKENS=6):
+        assert_runs(gql.post("{ muscles { slug } }"))
+        assert_refused(
+            gql.post("{ muscles { slug name } }"), "Document contains more than 6 tokens."
+        )
+
+
+@pytest.mark.django_db
+def test_cost_counts_list_sizes(gql):
+    # procedures (1) + 10 items x (1 + slug 1) = 21
+    query = "{ procedures(perPage: 10) { items { slug } } }"
+    with limits(MAX_COST=21):
+        assert_runs(gql.post(query))
+    with limits(MAX_COST=20):
+        assert_refused(gql.post(query), "Query cost 21 exceeds the limit of 20.")
+
+
+@pytest.mark.django_db
+def test_cost_reads_sizes_from_variables(gql):
+    query = "query ($n: Int) { procedures(perPage: $n) { items { slug } } }"
+    with limits(MAX_COST=41):
+        assert_runs(gql.post(query, {"n": 20}))
+        assert_refused(gql.post(query, {"n": 21}), "Query cost 43 exceeds the limit of 41.")
+
+
+@pytest.mark.django_db
+def test_cost_of_nested_lists_multiplies(gql):
+    # procedures 1 + 10 x (items 1 + muscles 10 x (1 + name 1)) = 1 + 10 x 21 = 211
+    query = "{ procedures { items { muscles { name } } } }"
+    with limits(MAX_COST=211):
+        assert_runs(gql.post(query))
+    with limits(MAX_COST=210):
+        assert_refused(gql.post(query), "Query cost 211 exceeds the limit of 210.")
+
+
+@pytest.mark.django_db
+def test_request_body_size(client):
+    body = json.dumps({"query": "{ muscles { slug } }"})
+    with limits(MAX_BODY_BYTES=len(body)):
+        ok = client.post("/graphql/", body, content_type="application/json")
+        assert ok.status_code == 200
+        too_big = client.post("/graphql/", body + " ", content_type="application/json")
+        assert_refused(too_big, f"Request body is larger than {len(body)} bytes.", status=413)
+
+
+@pytest.mark.django_db
+def test_per_page_ceiling(gql):
+    ceiling = settings.GRAPPLE["MAX_PAGE_SIZE"]
+    assert_runs(gql.post(f"{{ procedures(perPage: {ceiling}) {{ items {{ slug }} }} }}"))
+    response = gql.post(f"{{ procedures(perPage: {ceiling + 1}) {{ items {{ slug }} }} }}")
+    assert response.status_code == 200
+    assert response.json()["data"] is None
+    assert "perPage must be between 1 and 100; got 101." in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_page_number_ceiling(gql):
+    assert_runs(gql.post("{ procedures(page: 10000) { items { slug } } }"))
+    errors = gql.errors("{ procedures(page: 10001) { items { slug } } }")
+    assert "page must be at most 10000; got 10001." in errors[0]["message"]
+
+
+@pytest.mark.django_db
+def test_string_argument_length(gql):
+    longest = "a" * 512
+    assert gql(f'{{ procedure(slug: "{longest}") {{ slug }} }}') == {"procedure": None}
+    errors = gql.errors(f'{{ procedure(slug: "{longest}a") {{ slug }} }}')
+    assert errors[0]["message"] == "Argument 'slug' is longer than 512 characters."
+    assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+def test_defaults_are_sensible():
+    defaults = QueryLimits.from_settings()
+    assert defaults.max_depth == 10
+    assert defaults.max_cost == 25000
+    assert defaults.max_body_bytes == 32768
+
+
+@pytest.mark.django_db
+def test_a_100_item_contract_query_fits_the_default_cost(gql):
+    query = """
+    { procedures(perPage: 100) { items {
+        id title slug urlPath summary body approach invasiveness permanence targets
+        muscles { name slug } recoveryTime recoveryDays sessions onset idealCandidates
+        image { url width height alt srcSet(sizes: [320, 640, 1280]) }
+        relatedProcedures { slug title }
+        lastPublishedAt
+      } pagination { total } } }
+    """
+    assert_runs(gql.post(query))
