@@ -1,0 +1,46 @@
+"""Bump the response cache's generation whenever content the API serves changes."""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.images import get_image_model
+from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from cms.graphql.response_cache import bump_generation
+
+
+def content_changed(sender=None, **kwargs) -> None:
+    # Now, for this process and tests, and again once the change is committed: a request that
+    # read the old rows before the commit may have stored them under the new generation.
+    bump_generation()
+    transaction.on_commit(bump_generation)
+
+
+def page_deleted(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Page):
+        content_changed()
+
+
+def connect() -> None:
+    """Connected once, from `CmsConfig.ready`."""
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(content_changed, dispatch_uid=f"cache-{signal}")
+    post_delete.connect(page_deleted, dispatch_uid="cache-page-delete")
+    from procedures.models import Muscle
+
+    for model in (
+        get_image_model(),
+        Muscle,
+        Redirect,
+        Site,
+        PageViewRestriction,
+        CollectionViewRestriction,
+    ):
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"cache-save-{model}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"cache-del-{model}")
+    m2m_changed.connect(
+        content_changed,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid="cache-restriction-groups",
+    )

@@ -1,0 +1,150 @@
+"""CDN- and app-friendly HTTP: GET queries, persisted queries, ETag with 304, Cache-Control."""
+
+import hashlib
+import json
+
+import pytest
+
+from procedures.models import ProcedurePage
+
+QUERY = '{ procedure(slug: "calf-liposuction") { title summary } }'
+
+
+def get(client, query: str | None = QUERY, **params):
+    if query is not None:
+        params["query"] = query
+    return client.get("/graphql/", params)
+
+
+@pytest.mark.django_db
+def test_public_get_responses_are_cacheable_and_revalidated(client):
+    response = get(client)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert response["ETag"].startswith('"') and len(response["ETag"]) == 34
+    assert "Origin" in response["Vary"]
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+
+
+@pytest.mark.django_db
+def test_an_unchanged_response_is_a_304(client):
+    etag = get(client)["ETag"]
+    not_modified = client.get("/graphql/", {"query": QUERY}, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == etag
+
+
+@pytest.mark.django_db
+def test_after_a_publish_the_old_etag_gets_the_new_content(client):
+    etag = get(client)["ETag"]
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.summary = "Republished."
+    page.save_revision().publish()
+    response = client.get("/graphql/", {"query": QUERY}, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert response.json()["data"]["procedure"]["summary"] == "Republished."
+
+
+@pytest.mark.django_db
+def test_the_etag_is_the_same_from_cache_and_from_a_fresh_run(client):
+    first = get(client)
+    assert get(client)["ETag"] == first["ETag"]
+
+
+@pytest.mark.django_db
+def test_max_age_is_configurable(client, settings):
+    settings.GRAPHQL_HTTP_MAX_AGE = 60
+    assert get(client)["Cache-Control"] == "public, max-age=60"
+
+
+@pytest.mark.django_db
+def test_errors_are_not_cacheable(client):
+    response = get(client, "{ procedure(slug: ) }")
+    assert response.status_code == 400
+    assert response["Cache-Control"] == "no-store"
+    assert "ETag" not in response
+
+
+@pytest.mark.django_db
+def test_logged_in_editors_get_private_responses(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("ed", "e@example.com", "pw"))
+    response = get(client)
+    assert response["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def persisted(digest: str, version: int = 1) -> str:
+    return json.dumps({"persistedQuery": {"version": version, "sha256Hash": digest}})
+
+
+@pytest.mark.django_db
+def test_persisted_query_round_trip(client):
+    digest = sha256(QUERY)
+    unknown = get(client, None, extensions=persisted(digest))
+    assert unknown.status_code == 200
+    assert unknown.json() == {
+        "errors": [
+            {
+                "message": "PersistedQueryNotFound",
+                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+            }
+        ]
+    }
+    # The client sends the document once with its hash ...
+    registered = client.post(
+        "/graphql/",
+        {"query": QUERY, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}},
+        content_type="application/json",
+    )
+    assert registered.json()["data"]["procedure"]["title"] == "Calf Liposuction"
+    # ... and from then on the hash alone, by GET, with HTTP caching.
+    by_hash = get(client, None, extensions=persisted(digest))
+    assert by_hash.json() == registered.json()
+    assert by_hash["Cache-Control"] == "public, max-age=0, must-revalidate"
+    again = client.get(
+        "/graphql/", {"extensions": persisted(digest)}, HTTP_IF_NONE_MATCH=by_hash["ETag"]
+    )
+    assert again.status_code == 304
+
+
+@pytest.mark.django_db
+def test_persisted_query_with_variables_by_get(client):
+    query = "query ($slug: String) { procedure(slug: $slug) { title } }"
+    client.post(
+        "/graphql/",
+        {
+            "query": query,
+            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}},
+        },
+        content_type="application/json",
+    )
+    response = get(
+        client,
+        None,
+        extensions=persisted(sha256(query)),
+        variables=json.dumps({"slug": "selective-neurectomy"}),
+    )
+    assert response.json() == {"data": {"procedure": {"title": "Selective Neurectomy"}}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extensions", "message"),
+    [
+        (persisted(sha256("{ other }")), "provided sha does not match query"),
+        (persisted(sha256(QUERY), version=2), "Unsupported persisted query version"),
+        (persisted("abc"), "sha256Hash must be a sha256 hex digest"),
+        ("not json", "extensions must be a JSON object."),
+    ],
+)
+def test_bad_persisted_queries_are_refused(client, extensions, message):
+    response = get(client, QUERY, extensions=extensions)
+    assert response.status_code == 400
+    assert message in response.json()["errors"][0]["message"]

@@ -1,0 +1,100 @@
+"""SQL queries per contract query do not grow with the number of items, and unasked-for
+relations are not fetched. Counts are exact, at two sizes."""
+
+import pytest
+from django.core.cache import cache
+
+from home.models import ArticlePage
+from procedures.models import Muscle, ProcedurePage
+
+PROCEDURES = """
+{ procedures(perPage: 100) { items {
+    id title slug urlPath summary body approach invasiveness permanence targets
+    muscles { name slug } recoveryTime recoveryDays sessions onset idealCandidates
+    image { url width height alt srcSet(sizes: [320, 640]) }
+    relatedProcedures { slug title image { url alt } }
+    lastPublishedAt
+  } pagination { total } } }
+"""
+ARTICLE = """
+{ article(slug: "calf-reduction-surgery-the-basics-explained") {
+    title intro heroImage { url srcSet(sizes: [640]) } benefits targetMuscles { name slug }
+    procedures { slug title summary image { url srcSet(sizes: [320]) } muscles { slug } }
+    body { blockType field rawValue ... on ProcedureBlock { procedure { slug image { alt } } } }
+} }
+"""
+ACROSS_TYPES = """
+{ pages(limit: 100) { __typename title urlPath contentType url
+    ... on ProcedurePage { image { url } muscles { slug } } }
+  search(query: "calf") { ... on ProcedurePage { slug image { url } } ... on ArticlePage { slug } }
+}
+"""
+SLUGS_ONLY = "{ procedures(perPage: 100) { items { slug } } }"
+
+
+@pytest.fixture(params=[0, 40], ids=["5 procedures", "45 procedures"])
+def site_of_size(request, make_procedure):
+    """The seed site, plus extra procedures that have everything a list can ask for."""
+    muscles = list(Muscle.objects.all())
+    seed = list(ProcedurePage.objects.all())
+    article = ArticlePage.objects.get()
+    for number in range(request.param):
+        page = make_procedure(
+            f"extra-{number}",
+            muscles=muscles,
+            image=seed[number % 5].image,
+            summary="Another calf procedure.",
+        )
+        page.related_procedures = seed[:3]
+        page.save_revision().publish()
+        article.body.append(("procedure", {"procedure": page}))
+    if request.param:
+        article.save_revision().publish()
+    return 5 + request.param
+
+
+def count_queries(client, django_assert_num_queries, query: str, expected: int) -> dict:
+    client.post("/graphql/", {"query": query}, content_type="application/json")  # renditions
+    cache.clear()
+    with django_assert_num_queries(expected):
+        response = client.post("/graphql/", {"query": query}, content_type="application/json")
+    payload = response.json()
+    assert "errors" not in payload, payload
+    return payload["data"]
+
+
+# Site and privacy restrictions (2), count and items (2), images and their renditions (2),
+# muscles (1), related procedures and their images (2), cache expiry check (1).
+@pytest.mark.django_db
+def test_procedures_list_is_constant(client, django_assert_num_queries, site_of_size):
+    data = count_queries(client, django_assert_num_queries, PROCEDURES, 10)
+    assert len(data["procedures"]["items"]) == site_of_size
+
+
+# Site and restrictions (2), article (1), hero image and renditions (2), benefits (1),
+# target muscles (1), referenced procedures with images, renditions and muscles (4),
+# the body's chosen pages (1), cache expiry check (1).
+@pytest.mark.django_db
+def test_article_with_its_procedures_is_constant(client, django_assert_num_queries, site_of_size):
+    data = count_queries(client, django_assert_num_queries, ARTICLE, 13)
+    assert len(data["article"]["procedures"]) == site_of_size
+
+
+# Site and restrictions (2); pages: ids and one query per page type (1 + 4), procedure
+# images and muscles (2), site root paths for `url` (1); search: the index, the ids, one
+# query per page type, procedure images (1 + 1 + 2 + 1), the image index and images (2);
+# cache expiry check (1). Page types are few; the count does not follow the page count.
+@pytest.mark.django_db
+def test_pages_and_search_across_types_are_constant(
+    client, django_assert_num_queries, site_of_size
+):
+    data = count_queries(client, django_assert_num_queries, ACROSS_TYPES, 19)
+    assert len(data["pages"]) == 3 + min(site_of_size, 97)
+
+
+# Site and restrictions (2), count and items (2), cache expiry check (1): no images,
+# muscles or related procedures when the query does not ask for them.
+@pytest.mark.django_db
+def test_nothing_is_fetched_that_was_not_asked_for(client, django_assert_num_queries, site_of_size):
+    data = count_queries(client, django_assert_num_queries, SLUGS_ONLY, 5)
+    assert len(data["procedures"]["items"]) == site_of_size

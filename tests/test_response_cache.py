@@ -1,0 +1,161 @@
+"""The response cache: hits cost no SQL, and no change to served content is ever missed."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import PageViewRestriction
+
+from cms.graphql import response_cache
+from procedures.models import Muscle, ProcedureIndexPage, ProcedurePage
+
+QUERY = '{ procedure(slug: "calf-liposuction") { summary urlPath image { alt } muscles { name } } }'
+
+
+def ask(client, query: str = QUERY, variables=None, **extra):
+    body = {"query": query} if variables is None else {"query": query, "variables": variables}
+    return client.post("/graphql/", body, content_type="application/json", **extra)
+
+
+@pytest.mark.django_db
+def test_a_repeated_query_is_served_from_the_cache_without_sql(client, django_assert_num_queries):
+    first = ask(client)
+    assert first["X-Cache"] == "MISS"
+    with django_assert_num_queries(0):
+        second = ask(client)
+    assert second["X-Cache"] == "HIT"
+    assert second.content == first.content
+
+
+@pytest.mark.django_db
+def test_the_key_is_the_normalized_document(client):
+    ask(client, "query { muscles { slug } }")
+    spaced = ask(client, "# a comment\n{\n  muscles {\n    slug\n  }\n}")
+    assert spaced["X-Cache"] == "HIT"
+
+
+@pytest.mark.django_db
+def test_variables_operation_and_host_are_part_of_the_key(client):
+    query = "query Q($slug: String) { procedure(slug: $slug) { title } }"
+    ask(client, query, {"slug": "calf-liposuction"})
+    assert ask(client, query, {"slug": "selective-neurectomy"})["X-Cache"] == "MISS"
+    assert ask(client, query, {"slug": "calf-liposuction"})["X-Cache"] == "HIT"
+    assert ask(client, query, {"slug": "calf-liposuction"}, HTTP_HOST="localhost")["X-Cache"] == (
+        "MISS"
+    )
+
+
+def publish(page) -> None:
+    page.save_revision().publish()
+
+
+def change_summary():
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.summary = "Edited summary."
+    publish(page)
+
+
+def unpublish():
+    ProcedurePage.objects.get(slug="calf-liposuction").unpublish()
+
+
+def move():
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.move(ProcedureIndexPage.objects.get(), pos="first-child")
+    # Renaming the slug moves the URL path as a move to another parent would.
+    page.slug = "liposuction"
+    publish(page)
+
+
+def delete():
+    ProcedurePage.objects.get(slug="calf-liposuction").delete()
+
+
+def change_image():
+    image = ProcedurePage.objects.get(slug="calf-liposuction").image
+    image.description = "New alt text."
+    image.save()
+
+
+def change_snippet():
+    muscle = Muscle.objects.get(slug="soleus")
+    muscle.name = "Soleus (renamed)"
+    muscle.save()
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.muscles = [muscle]
+    publish(page)
+
+
+def restrict():
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    PageViewRestriction.objects.create(page=page, restriction_type="login")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [change_summary, unpublish, move, delete, change_image, change_snippet, restrict],
+    ids=lambda change: change.__name__,
+)
+def test_a_change_to_served_content_is_seen_by_the_next_request(client, change):
+    before = ask(client).content
+    assert ask(client)["X-Cache"] == "HIT"
+    change()
+    after = ask(client)
+    assert after["X-Cache"] == "MISS"
+    assert after.content != before
+
+
+@pytest.mark.django_db
+def test_a_new_redirect_is_seen_by_the_next_request(client):
+    query = "{ redirects { oldPath } }"
+    assert ask(client, query).json() == {"data": {"redirects": []}}
+    Redirect.objects.create(old_path="/old", redirect_link="https://example.com/")
+    assert ask(client, query).json() == {"data": {"redirects": [{"oldPath": "/old"}]}}
+
+
+@pytest.mark.django_db
+def test_a_draft_save_keeps_the_cache(client):
+    ask(client)
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.summary = "Only a draft."
+    page.save_revision()
+    assert ask(client)["X-Cache"] == "HIT"
+
+
+@pytest.mark.django_db
+def test_nothing_is_kept_past_the_next_expiry():
+    page = ProcedurePage.objects.get(slug="botox-calf-reduction")
+    ProcedurePage.objects.filter(pk=page.pk).update(
+        expire_at=timezone.now() + timedelta(seconds=30)
+    )
+    assert 0 < response_cache.seconds_to_keep() <= 30
+
+
+@pytest.mark.django_db
+def test_errors_are_not_cached(client):
+    query = "{ procedures(page: 0) { items { slug } } }"
+    ask(client, query)
+    again = ask(client, query)
+    assert "X-Cache" not in again
+    assert again["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_editors_neither_read_nor_fill_the_cache(client, django_user_model):
+    ask(client)  # an anonymous request fills the cache
+    editor = django_user_model.objects.create_superuser("ed", "ed@example.com", "pw")
+    client.force_login(editor)
+    response = ask(client)
+    assert "X-Cache" not in response
+    assert response["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response
+
+
+@pytest.mark.django_db
+@override_settings(GRAPHQL_RESPONSE_CACHE_SECONDS=0)
+def test_the_cache_can_be_turned_off(client):
+    ask(client)
+    assert ask(client)["X-Cache"] == "MISS"

@@ -1,0 +1,81 @@
+"""The response cache on Redis, shared by several app processes, as in production."""
+
+import json
+import urllib.request
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from servers import REDIS, app_env, gunicorn, manage, require, throwaway_postgres
+
+from procedures.models import ProcedurePage
+
+QUERY = '{ procedure(slug: "calf-liposuction") { summary } }'
+
+
+def redis_cache_settings() -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_redis_backed_cache_hits_and_is_invalidated_by_a_publish(client):
+    require(REDIS, "Redis")
+    with override_settings(CACHES=redis_cache_settings()):
+        ask = lambda: client.post("/graphql/", {"query": QUERY}, content_type="application/json")  # noqa: E731
+        assert ask()["X-Cache"] == "MISS"
+        assert ask()["X-Cache"] == "HIT"
+        page = ProcedurePage.objects.get(slug="calf-liposuction")
+        page.summary = "Published through Redis."
+        page.save_revision().publish()
+        fresh = ask()
+        assert fresh["X-Cache"] == "MISS"
+        assert fresh.json()["data"]["procedure"]["summary"] == "Published through Redis."
+        caches["default"].clear()
+
+
+def fetch(base: str) -> tuple[str, str]:
+    request = urllib.request.Request(
+        base + "/graphql/",
+        data=json.dumps({"query": QUERY}).encode(),
+        # Behind a load balancer every process sees the site's public host.
+        headers={"Content-Type": "application/json", "Host": "localhost"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = json.loads(response.read())
+        return body["data"]["procedure"]["summary"], response.headers["X-Cache"]
+
+
+PUBLISH = """
+from procedures.models import ProcedurePage
+page = ProcedurePage.objects.get(slug="calf-liposuction")
+page.summary = "Published from a third process."
+page.save_revision().publish()
+"""
+
+
+def test_after_a_publish_every_app_process_serves_the_new_content():
+    """Two gunicorn processes share PostgreSQL and Redis; a third process publishes."""
+    require(REDIS, "Redis")
+    require(("127.0.0.1", 5432), "PostgreSQL")
+    with throwaway_postgres() as database_url:
+        env = app_env(database_url, "redis://127.0.0.1:6379/0")
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_seed_content")
+        with gunicorn(env) as first, gunicorn(env) as second:
+            original = "Calf liposuction is a surgical procedure."
+            assert fetch(first) == (original, "MISS")
+            assert fetch(second) == (original, "HIT")  # filled by the other process
+            assert fetch(first) == (original, "HIT")
+
+            manage(env, "shell", "-c", PUBLISH)
+
+            for server in (second, first):
+                summary, _ = fetch(server)
+                assert summary == "Published from a third process."
