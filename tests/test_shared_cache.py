@@ -17,7 +17,7 @@ QUERY = '{ procedure(slug: "calf-liposuction") { summary } }'
 def redis_cache_settings() -> dict:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/0",
             "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
         }
@@ -79,3 +79,17 @@ def test_after_a_publish_every_app_process_serves_the_new_content():
             for server in (second, first):
                 summary, _ = fetch(server)
                 assert summary == "Published from a third process."
+
+
+def test_the_redis_cache_reuses_one_client_per_pool():
+    require(REDIS, "Redis")
+    with override_settings(CACHES=redis_cache_settings()):
+        cache = caches["default"]
+        cache.set("a", 1)
+        cache.set_many({"b": 2, "c": 3})
+        assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": 2, "c": 3}
+        assert cache.incr("a") == 2
+        client = cache._cache.get_client()
+        assert cache._cache.get_client() is client
+        assert cache._cache.get_client(write=True) is client  # one server: one pool
+        cache.clear()
