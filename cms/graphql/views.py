@@ -78,8 +78,10 @@ class APIView(GraphQLView):
     query_planning = True
     response_cache = True
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, query_planning: bool = True, response_cache: bool = True, **kwargs):
         super().__init__(**kwargs)
+        self.query_planning = query_planning
+        self.response_cache = response_cache
         if not settings.GRAPHQL_INTROSPECTION:
             self.validation_rules = (NoSchemaIntrospection,)
 
