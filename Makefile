@@ -32,6 +32,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Throwaway PostgreSQL databases of 5 to 5,000 procedures; writes benchmarks/results/.
+# Needs PostgreSQL on 127.0.0.1:5432 (and uses Redis on :6379 when it runs). About 15 minutes.
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
 schema: install
 	$(PY) manage.py graphql_schema --out schema.graphql
 

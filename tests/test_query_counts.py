@@ -4,32 +4,9 @@ relations are not fetched. Counts are exact, at two sizes."""
 import pytest
 from django.core.cache import cache
 
+from benchmarks.queries import ACROSS_TYPES, ARTICLE, PROCEDURE, PROCEDURES, SLUGS_ONLY
 from home.models import ArticlePage
 from procedures.models import Muscle, ProcedurePage
-
-PROCEDURES = """
-{ procedures(perPage: 100) { items {
-    id title slug urlPath summary body approach invasiveness permanence targets
-    muscles { name slug } recoveryTime recoveryDays sessions onset idealCandidates
-    image { url width height alt srcSet(sizes: [320, 640]) }
-    relatedProcedures { slug title image { url alt } }
-    lastPublishedAt
-  } pagination { total } } }
-"""
-ARTICLE = """
-{ article(slug: "calf-reduction-surgery-the-basics-explained") {
-    title intro heroImage { url srcSet(sizes: [640]) } benefits targetMuscles { name slug }
-    procedures { slug title summary image { url srcSet(sizes: [320]) } muscles { slug } }
-    body { blockType field rawValue ... on ProcedureBlock { procedure { slug image { alt } } } }
-} }
-"""
-ACROSS_TYPES = """
-{ pages(limit: 100) { __typename title urlPath contentType url
-    ... on ProcedurePage { image { url } muscles { slug } } }
-  search(query: "calf") { ... on ProcedurePage { slug image { url } } ... on ArticlePage { slug } }
-}
-"""
-SLUGS_ONLY = "{ procedures(perPage: 100) { items { slug } } }"
 
 
 @pytest.fixture(params=[0, 40], ids=["5 procedures", "45 procedures"])
@@ -71,6 +48,14 @@ def test_procedures_list_is_constant(client, django_assert_num_queries, site_of_
     assert len(data["procedures"]["items"]) == site_of_size
 
 
+# Site and restrictions (2), the page (1), image and renditions (2), muscles (1), related
+# procedures and their images (2), cache expiry check (1).
+@pytest.mark.django_db
+def test_one_procedure_is_constant(client, django_assert_num_queries, site_of_size):
+    data = count_queries(client, django_assert_num_queries, PROCEDURE, 9)
+    assert data["procedure"]["slug"] == "calf-liposuction"
+
+
 # Site and restrictions (2), article (1), hero image and renditions (2), benefits (1),
 # target muscles (1), referenced procedures with images, renditions and muscles (4),
 # the body's chosen pages (1), cache expiry check (1).
@@ -98,3 +83,30 @@ def test_pages_and_search_across_types_are_constant(
 def test_nothing_is_fetched_that_was_not_asked_for(client, django_assert_num_queries, site_of_size):
     data = count_queries(client, django_assert_num_queries, SLUGS_ONLY, 5)
     assert len(data["procedures"]["items"]) == site_of_size
+
+
+# The benchmark's "stock" endpoint: grapple's item-by-item resolution, planning off. Its
+# queries grow with the items, which is what planning removes.
+@pytest.mark.django_db
+@pytest.mark.urls("benchmarks.urls")
+def test_without_planning_queries_grow_with_the_items(client, make_procedure):
+    def stock_count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        path = "/bench/stock/graphql/"
+        client.post(path, {"query": PROCEDURES}, content_type="application/json")  # renditions
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(path, {"query": PROCEDURES}, content_type="application/json")
+        assert "errors" not in response.json()
+        assert response["X-Cache"] == "OFF"
+        return len(captured.captured_queries)
+
+    seed = list(ProcedurePage.objects.all())
+    at_five = stock_count()
+    for number in range(10):
+        page = make_procedure(f"extra-{number}", muscles=Muscle.objects.all(), image=seed[0].image)
+        page.related_procedures = seed[:2]
+        page.save_revision().publish()
+    assert stock_count() > at_five + 10 * 5  # image, renditions, muscles, related, theirs
+    assert at_five > 10  # already more than the 10 of the planned query at 5 items

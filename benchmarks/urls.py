@@ -1,0 +1,24 @@
+"""The site's URLs plus the benchmark's comparison endpoints (only under `benchmarks.settings`)."""
+
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from cms.graphql.views import APIView
+from cms.urls import urlpatterns as site_urlpatterns
+
+from . import plain
+
+urlpatterns = [
+    # Stock grapple resolution: item by item, no query planning, no response cache.
+    path(
+        "bench/stock/graphql/",
+        csrf_exempt(APIView.as_view(query_planning=False, response_cache=False)),
+    ),
+    # Ours without the response cache: every request runs the planned query.
+    path("bench/uncached/graphql/", csrf_exempt(APIView.as_view(response_cache=False))),
+    path("bench/plain/procedures/", plain.procedures),
+    path("bench/plain/procedure/", plain.procedure),
+    path("bench/plain/article/", plain.article),
+    path("bench/plain/hello/", plain.hello),
+    *site_urlpatterns,
+]

@@ -1,0 +1,52 @@
+"""The benchmark's yardstick: the plain Django views answer the same questions as the API."""
+
+import json
+import urllib.parse
+
+import pytest
+
+from benchmarks.queries import ARTICLE, PROCEDURE, PROCEDURES
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("benchmarks.urls")]
+
+
+def graphql(client, query: str) -> dict:
+    response = client.get("/graphql/?" + urllib.parse.urlencode({"query": query}))
+    assert response.status_code == 200
+    return response.json()["data"]
+
+
+def plain(client, name: str) -> dict:
+    response = client.get(f"/bench/plain/{name}/")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_plain_procedures_match_the_api(client):
+    api = graphql(client, PROCEDURES)["procedures"]
+    view = plain(client, "procedures")["procedures"]
+    assert view["pagination"]["total"] == api["pagination"]["total"] == 5
+    for ours, theirs in zip(api["items"], view["items"], strict=True):
+        for field in ("slug", "title", "summary", "recoveryDays", "idealCandidates"):
+            assert ours[field] == theirs[field]
+        assert ours["muscles"] == theirs["muscles"]
+        assert ours["image"]["alt"] == theirs["image"]["alt"]
+        assert len(ours["image"]["srcSet"].split(", ")) == len(
+            theirs["image"]["srcSet"].split(", ")
+        )
+        assert [r["slug"] for r in ours["relatedProcedures"]] == [
+            r["slug"] for r in theirs["relatedProcedures"]
+        ]
+
+
+def test_plain_procedure_and_article_match_the_api(client):
+    assert (
+        plain(client, "procedure")["procedure"]["summary"]
+        == (graphql(client, PROCEDURE)["procedure"]["summary"])
+    )
+    api = graphql(client, ARTICLE)["article"]
+    view = plain(client, "article")["article"]
+    assert view["title"] == api["title"]
+    assert view["benefits"] == api["benefits"]
+    assert {p["slug"] for p in view["procedures"]} == {p["slug"] for p in api["procedures"]}
+    assert len(view["body"]) == len(api["body"])
