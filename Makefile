@@ -47,4 +47,4 @@ schema: install
 	$(PY) manage.py graphql_schema --out schema.graphql
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media static .pytest_cache
+	rm -rf $(VENV) db.sqlite3 media static .pytest_cache benchmarks/work
