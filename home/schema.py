@@ -6,7 +6,6 @@ from grapple.registry import registry
 from cms.graphql.pages import find_page, live_pages, lookup_arguments
 from cms.graphql.pagination import paginate, paginated_type, pagination_arguments
 from cms.graphql.planning import prefetch_pages
-from cms.graphql.selections import selection_tree
 
 from .models import ArticlePage
 
@@ -32,10 +31,10 @@ class ArticleQuery:
 
     def resolve_article(self, info, **kwargs):
         page = find_page(ArticlePage, info, **kwargs)
-        return prefetch_pages([page], selection_tree(info), info.context)[0]
+        return prefetch_pages([page], info)[0]
 
     def resolve_articles(self, info, page=1, per_page=None):
         qs = live_pages(ArticlePage, info).order_by("-first_published_at", "path")
         result = paginate(qs, page, per_page)
-        prefetch_pages(result["items"], selection_tree(info, "items"), info.context)
+        prefetch_pages(result["items"], info, "items")
         return result

@@ -6,7 +6,6 @@ from grapple.registry import registry
 from cms.graphql.pages import find_page, live_pages, lookup_arguments
 from cms.graphql.pagination import paginate, paginated_type, pagination_arguments
 from cms.graphql.planning import prefetch_pages
-from cms.graphql.selections import selection_tree
 
 from . import graphql_enums
 from .filters import ProcedureOrder, filter_procedures
@@ -53,12 +52,12 @@ class ProcedureQuery:
 
     def resolve_procedure(self, info, **kwargs):
         page = find_page(ProcedurePage, info, **kwargs)
-        return prefetch_pages([page], selection_tree(info), info.context)[0]
+        return prefetch_pages([page], info)[0]
 
     def resolve_procedures(self, info, page=1, per_page=None, **filters):
         qs = filter_procedures(live_pages(ProcedurePage, info), **filters)
         result = paginate(qs, page, per_page)
-        prefetch_pages(result["items"], selection_tree(info, "items"), info.context)
+        prefetch_pages(result["items"], info, "items")
         return result
 
     def resolve_muscles(self, info):

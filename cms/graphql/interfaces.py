@@ -13,7 +13,6 @@ from cms.search import ranked_ids
 
 from .planning import prefetch_pages
 from .publication import servable_pages
-from .selections import selection_tree
 
 
 class PageInterface(GrapplePageInterface):
@@ -49,7 +48,7 @@ def page_list(qs: QuerySet, info, *, search_query: str | None = None, **kwargs):
     if search_query:
         qs = qs.filter(pk__in=search_page_ids(search_query))
     pages = resolve_queryset(qs.specific(), info, **kwargs)
-    return prefetch_pages(pages, selection_tree(info), info.context)
+    return prefetch_pages(pages, info)
 
 
 def search_page_ids(query: str) -> list[int]:

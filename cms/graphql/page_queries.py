@@ -15,7 +15,6 @@ from .interfaces import page_list, search_page_ids
 from .pages import find_page
 from .planning import prefetch_pages
 from .publication import servable_pages
-from .selections import selection_tree
 
 
 class PageQueries:
@@ -24,7 +23,7 @@ class PageQueries:
         page = find_page(Page, info, **lookup)
         if page is not None and content_type and content_type_label(page) != content_type:
             return None
-        return prefetch_pages([page], selection_tree(info), info.context)[0]
+        return prefetch_pages([page], info)[0]
 
     def resolve_pages(
         self,
@@ -62,7 +61,7 @@ class PageQueries:
             pk__in=image_ids, collection__view_restrictions__isnull=True
         )
         pages = [by_id[pk] for pk in ids if pk in by_id]
-        return prefetch_pages(pages, selection_tree(info), info.context) + list(images)
+        return prefetch_pages(pages, info) + list(images)
 
 
 def content_type_label(page: Page) -> str:

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
+from graphql import GraphQLResolveInfo
 
 from .publication import PREVIEW_ATTRIBUTE
-from .selections import SelectionTree
+from .selections import SelectionTree, selection_tree
 
 
 def planning_enabled(request: HttpRequest) -> bool:
@@ -29,11 +30,14 @@ def lookups_for(model: type, tree: SelectionTree, request: HttpRequest) -> list:
     return declare(tree, request)
 
 
-def prefetch_pages(pages: Iterable, tree: SelectionTree, request: HttpRequest) -> list:
-    """Load, for each model among `pages`, what `tree` asks of it; returns the pages as a list."""
+def prefetch_pages(pages: Iterable, info: GraphQLResolveInfo, *path: str) -> list:
+    """Load, for each model among `pages`, what the field being resolved selects of it (under
+    `path`, e.g. "items" for a paginated list); returns the pages as a list."""
     pages = list(pages)
+    request = info.context
     if not planning_enabled(request):
         return pages
+    tree = selection_tree(info, *path)
     by_model = defaultdict(list)
     for page in pages:
         # A preview holds the draft's relations in memory; loading them would replace them.
