@@ -5,6 +5,18 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 
+def optional_choice(choices_enum: type[models.TextChoices], **kwargs) -> models.CharField:
+    """A fact from a fixed list, NULL (`null` in the API) when the source does not state it."""
+    return models.CharField(
+        max_length=20,
+        choices=choices_enum.choices,
+        blank=True,
+        null=True,
+        help_text="Leave empty if the source does not say.",
+        **kwargs,
+    )
+
+
 class ChoiceSetField(models.CharField):
     """A set of values from one TextChoices enum, stored as `,a,b,` text.
 

@@ -31,7 +31,7 @@ from cms.graphql.publication import servable_pages
 
 from . import graphql_enums
 from .enums import Approach, Invasiveness, Onset, Permanence, Sessions, Tissue
-from .fields import ChoiceSetField
+from .fields import ChoiceSetField, optional_choice
 
 BODY_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
@@ -108,27 +108,9 @@ class ProcedurePage(HeadlessMixin, Page):
         help_text="Hero image. Its alt text is edited with the image.",
     )
 
-    approach = models.CharField(
-        max_length=20,
-        choices=Approach.choices,
-        blank=True,
-        null=True,
-        help_text="Leave empty if the source does not say.",
-    )
-    invasiveness = models.CharField(
-        max_length=20,
-        choices=Invasiveness.choices,
-        blank=True,
-        null=True,
-        help_text="Leave empty if the source does not say.",
-    )
-    permanence = models.CharField(
-        max_length=20,
-        choices=Permanence.choices,
-        blank=True,
-        null=True,
-        help_text="Leave empty if the source does not say.",
-    )
+    approach = optional_choice(Approach)
+    invasiveness = optional_choice(Invasiveness)
+    permanence = optional_choice(Permanence)
     targets = ChoiceSetField(
         choices_enum=Tissue,
         verbose_name="targeted tissues",
@@ -153,21 +135,8 @@ class ProcedurePage(HeadlessMixin, Page):
         validators=[MaxValueValidator(730)],
         help_text="The same recovery in days, for filtering (e.g. 7 for one week).",
     )
-    sessions = models.CharField(
-        max_length=20,
-        choices=Sessions.choices,
-        blank=True,
-        null=True,
-        help_text="Leave empty if the source does not say.",
-    )
-    onset = models.CharField(
-        max_length=20,
-        choices=Onset.choices,
-        blank=True,
-        null=True,
-        verbose_name="onset of results",
-        help_text="Leave empty if the source does not say.",
-    )
+    sessions = optional_choice(Sessions)
+    onset = optional_choice(Onset, verbose_name="onset of results")
     ideal_candidates = models.TextField(
         blank=True,
         null=True,
