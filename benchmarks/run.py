@@ -162,10 +162,16 @@ def graphql_path(mode: str, query: str) -> str:
     return ENDPOINTS[mode] + "?" + urllib.parse.urlencode({"query": query})
 
 
-def path_for(mode: str, query: str, plain_name: str | None) -> str | None:
-    if mode == "plain":
-        return f"/bench/plain/{plain_name}/" if plain_name else None
-    return graphql_path(mode, query)
+def measured_paths():
+    """(query name, mode, URL path) for each contract query and each way of answering it."""
+    from .queries import CONTRACT_QUERIES
+
+    for name, (query, plain_name) in CONTRACT_QUERIES.items():
+        for mode in MODES:
+            if mode != "plain":
+                yield name, mode, graphql_path(mode, query)
+            elif plain_name:
+                yield name, mode, f"/bench/plain/{plain_name}/"
 
 
 def check_response(response, mode: str, where: str) -> None:
@@ -184,43 +190,37 @@ def in_process(size: int, repeat: int) -> list[dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from .queries import CONTRACT_QUERIES
-
     client = Client()
     rows = []
-    for name, (query, plain_name) in CONTRACT_QUERIES.items():
-        for mode in MODES:
-            path = path_for(mode, query, plain_name)
-            if path is None:
-                continue
-            client.get(path)  # warm: renditions, the response cache, connections
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(path)
-            # Read now: the next request's start clears the log the capture slices.
-            sql = len(captured.captured_queries)
-            check_response(response, mode, f"{mode} {name}")
-            timings = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-            timings.sort()
-            rows.append(
-                {
-                    "size": size,
-                    "query": name,
-                    "mode": mode,
-                    "sql": sql,
-                    "p50_ms": statistics.median(timings),
-                    "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
-                    "bytes": len(response.content),
-                }
-            )
-            print(
-                f"  {size:>5} {name:<30} {mode:<8} {rows[-1]['sql']:>4} SQL  "
-                f"p50 {rows[-1]['p50_ms']:8.2f} ms  p95 {rows[-1]['p95_ms']:8.2f} ms",
-                flush=True,
-            )
+    for name, mode, path in measured_paths():
+        client.get(path)  # warm: renditions, the response cache, connections
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        # Read now: the next request's start clears the log the capture slices.
+        sql = len(captured.captured_queries)
+        check_response(response, mode, f"{mode} {name}")
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        rows.append(
+            {
+                "size": size,
+                "query": name,
+                "mode": mode,
+                "sql": sql,
+                "p50_ms": statistics.median(timings),
+                "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
+                "bytes": len(response.content),
+            }
+        )
+        print(
+            f"  {size:>5} {name:<30} {mode:<8} {rows[-1]['sql']:>4} SQL  "
+            f"p50 {rows[-1]['p50_ms']:8.2f} ms  p95 {rows[-1]['p95_ms']:8.2f} ms",
+            flush=True,
+        )
     return rows
 
 
@@ -275,16 +275,10 @@ def wrk(url: str, duration: int) -> float:
 
 def under_load(size: int, env: dict, duration: int) -> list[dict]:
     """Requests/s per query and mode through gunicorn; each URL is warmed first."""
-    from .queries import CONTRACT_QUERIES
 
     rows = []
     with gunicorn(env) as base:
-        cells = [("hello (floor)", "plain-floor", "/bench/plain/hello/")]
-        for name, (query, plain_name) in CONTRACT_QUERIES.items():
-            for mode in MODES:
-                path = path_for(mode, query, plain_name)
-                if path is not None:
-                    cells.append((name, mode, path))
+        cells = [("hello (floor)", "plain-floor", "/bench/plain/hello/"), *measured_paths()]
         for name, mode, path in cells:
             for _ in range(2):  # both workers warm, and the cache filled
                 urllib.request.urlopen(base + path, timeout=60).read()
@@ -298,10 +292,8 @@ def under_load(size: int, env: dict, duration: int) -> list[dict]:
 
 
 def cell(rows: list[dict], key: str, fmt: str, **match) -> str:
-    for row in rows:
-        if all(row[name] == value for name, value in match.items()):
-            return format(row[key], fmt)
-    return "-"
+    value = find(rows, key, **match)
+    return "-" if value is None else format(value, fmt)
 
 
 def find(rows: list[dict], key: str, **match) -> float | None:
