@@ -62,7 +62,7 @@ def is_editor(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
 
 
-def asks_for_preview(query: str, variables: dict | None) -> bool:
+def asks_for_preview(query: str) -> bool:
     """Whether the request may pass a preview token (a cheap text check, before parsing)."""
     return "token" in query
 
@@ -121,7 +121,7 @@ class APIView(GraphQLView):
 
     def respond(self, request: HttpRequest, query, variables, operation_name) -> HttpResponse:
         """Answer from the response cache when it may, else run the query (and maybe store it)."""
-        public = not is_editor(request) and not (query and asks_for_preview(query, variables))
+        public = not is_editor(request) and not (query and asks_for_preview(query))
         key = None
         if public and query and self.response_cache:
             key = response_cache.cache_key(request, query, variables, operation_name)
