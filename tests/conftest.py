@@ -26,8 +26,12 @@ def empty_cache():
     cache.clear()
 
 
+# What Apollo Client 4 sends: GraphQL request errors then come back as 400.
+APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
+
+
 class GraphQLClient:
-    """POSTs GraphQL documents to `/graphql/` the way an app does."""
+    """POSTs GraphQL documents to `/graphql/` the way an app (Apollo Client 4) does."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
@@ -36,6 +40,7 @@ class GraphQLClient:
         body = {"query": query}
         if variables is not None:
             body["variables"] = variables
+        extra.setdefault("HTTP_ACCEPT", APOLLO_ACCEPT)
         return self.client.post(
             "/graphql/", json.dumps(body), content_type="application/json", **extra
         )

@@ -1,8 +1,10 @@
 """Bad requests get a GraphQL `errors` response and the right status; never a 500 or a trace.
 
-Requests that cannot run (bad body, bad document, bad variables) get 4xx with no `data`.
-Requests that ran but had a bad argument value get 200 with `errors` beside `data`, as
-GraphQL over HTTP asks of `application/json` responses.
+GraphQL over HTTP: a malformed HTTP request (bad body, content type, method) gets 4xx with
+no `data`. A GraphQL request error (syntax, validation, variables) gets 400 as
+`application/graphql-response+json` (what Apollo Client 4 accepts) and 200 as legacy
+`application/json`, with no `data` either way. A request that ran but had a bad argument
+value gets 200 with `errors` beside `data`.
 """
 
 import json
@@ -161,19 +163,38 @@ CASES = {
 }
 
 
+# GraphQL request errors: 400 for Apollo's Accept, 200 for plain `application/json`.
+REQUEST_ERRORS = {
+    "syntax error",
+    "unknown field",
+    "unknown operation name",
+    "variables of the wrong type",
+    "enum value outside the enum",
+    "mutation by POST",
+    "page beyond 32 bits",
+}
+APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
+
+
 @pytest.mark.django_db
+@pytest.mark.parametrize("accept", [APOLLO_ACCEPT, "application/json"], ids=["apollo", "json"])
 @pytest.mark.parametrize("case", CASES)
-def test_bad_input_gets_a_clear_error(client, case):
+def test_bad_input_gets_a_clear_error(client, case, accept):
     make_request, status, message = CASES[case]
+    client.defaults["HTTP_ACCEPT"] = accept
     response = make_request(client)()
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
+    plain_json = accept == "application/json"
+    expected = 200 if plain_json and case in REQUEST_ERRORS else status
+    assert response.status_code == expected, response.content
+    media_type = "application/json" if plain_json else "application/graphql-response+json"
+    assert response["Content-Type"] == media_type
     body = response.content.decode()
     assert "Traceback" not in body and 'File "' not in body
     payload = response.json()
     assert message in payload["errors"][0]["message"], payload
+    assert payload["errors"][0]["extensions"]["code"], payload
     if status != 200:
-        assert payload.get("data") is None
+        assert "data" not in payload
 
 
 @pytest.mark.django_db
@@ -195,7 +216,11 @@ def test_a_server_fault_is_reported_without_details(gql, monkeypatch):
     assert response.status_code == 200
     error = response.json()["errors"][0]
     assert error["message"] == "Internal server error."
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    # The client can quote the id; the log line carries the same one.
+    assert error["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": response["X-Request-ID"],
+    }
     assert "hunter2" not in response.content.decode()
 
 

@@ -5,6 +5,8 @@ import re
 from django.conf import settings
 from graphql import GraphQLError, GraphQLID, GraphQLNonNull
 
+from .request_body import text_problem
+
 # grapple's list fields take `order` as a Django `order_by` string. Left open, it can sort by
 # any column, even across relations (`owner__password`), and its errors name the model's
 # fields. Only these public columns may be used.
@@ -20,6 +22,12 @@ ORDERABLE_FIELDS = (
     "name",
 )
 ORDER_TERM = re.compile(rf"^-?({'|'.join(ORDERABLE_FIELDS)})$")
+# Ids are database keys: ASCII digits (`"²"` and `"٣"` pass `isdigit()`) within a bigint.
+DATABASE_ID = re.compile(r"^[0-9]{1,19}$")
+MAX_DATABASE_ID = 2**63 - 1
+# Each search word is a clause for the database; past a few dozen no reader means it.
+SEARCH_ARGUMENTS = ("query", "search_query")
+MAX_SEARCH_WORDS = 32
 
 
 def bad_input(message: str) -> GraphQLError:
@@ -28,19 +36,27 @@ def bad_input(message: str) -> GraphQLError:
 
 class ArgumentGuard:
     def resolve(self, next_resolver, root, info, **kwargs):
-        if kwargs:
-            check_arguments(kwargs, info.parent_type.fields[info.field_name].args)
+        # Introspection fields (`__type(name:)`) are not in the parent type's field map.
+        field = info.parent_type.fields.get(info.field_name)
+        if kwargs and field is not None:
+            check_arguments(kwargs, field.args)
         return next_resolver(root, info, **kwargs)
 
 
 def check_arguments(arguments: dict, definitions: dict) -> None:
     max_length = settings.GRAPHQL_LIMITS["MAX_STRING_LENGTH"]
     for name, value in arguments.items():
-        if isinstance(value, str) and len(value) > max_length:
-            raise bad_input(f"Argument '{name}' is longer than {max_length} characters.")
-        # Every id in this API is a database key; grapple's resolvers fail on anything else.
-        if value is not None and is_id(definitions, name) and not str(value).isdigit():
+        for text in strings_in(value):
+            if len(text) > max_length:
+                raise bad_input(f"Argument '{name}' is longer than {max_length} characters.")
+            problem = text_problem(text)
+            if problem:
+                raise bad_input(f"Argument '{name}' contains {problem}.")
+        if value is not None and is_id(definitions, name) and not is_database_id(value):
             raise bad_input(f"Argument '{name}' must be a whole number; got '{value}'.")
+        words = len(value.split()) if isinstance(value, str) else 0
+        if name in SEARCH_ARGUMENTS and words > MAX_SEARCH_WORDS:
+            raise bad_input(f"Argument '{name}' has more than {MAX_SEARCH_WORDS} words.")
     order = arguments.get("order")
     if isinstance(order, str):
         terms = [term.strip() for term in order.split(",")]
@@ -49,6 +65,21 @@ def check_arguments(arguments: dict, definitions: dict) -> None:
                 f"order must be a comma-separated list of {', '.join(ORDERABLE_FIELDS)}, "
                 "each optionally prefixed with '-'."
             )
+
+
+def strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in strings_in(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_in(item)]
+    return []
+
+
+def is_database_id(value) -> bool:
+    text = str(value)
+    return bool(DATABASE_ID.match(text)) and int(text) <= MAX_DATABASE_ID
 
 
 def is_id(definitions: dict, name: str) -> bool:

@@ -1,9 +1,10 @@
 """Bounds on what one GraphQL request may ask for, checked before anything executes.
 
-Tokens are bounded by the parser. Depth, aliases, fields and cost are counted here in one
-walk over the operation, with fragments expanded and the request's variables known, so
-`perPage: $n` costs what `$n` says. Cost: every field costs 1 plus its children; a list
-field multiplies that by its size (its own `limit`/`perPage`, that of the field above it, or
+Tokens are bounded by the parser. Depth, aliases, fields and cost are a validation rule
+(`limits_rule`) over the operation that will execute, run after graphql-core's own rules and
+after the variables are coerced, so `perPage: $n` costs what `$n` says as an `Int`.
+Cost: every field costs 1 plus its children; a list field multiplies that by its size (its
+own `limit`/`perPage`, that of the field above it, or
 `DEFAULT_LIST_SIZE`). Introspection fields (`__schema`, `__typename`, ...) cost nothing.
 """
 
@@ -21,9 +22,11 @@ from graphql import (
     IntValueNode,
     ListValueNode,
     OperationDefinitionNode,
+    ValidationRule,
     VariableNode,
     get_named_type,
 )
+from graphql.language import BREAK
 
 SIZE_ARGUMENTS = ("perPage", "limit")
 
@@ -50,6 +53,20 @@ class QueryTooComplexError(Exception):
 
 def limit_error(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "QUERY_TOO_COMPLEX"})
+
+
+def limits_rule(
+    operation: OperationDefinitionNode, variables: dict, limits: "QueryLimits"
+) -> type[ValidationRule]:
+    """A validation rule that reports the limit errors of `operation` (one walk, at the top)."""
+
+    class QueryLimitsRule(ValidationRule):
+        def enter_document(self, node, *_args):
+            for error in check_limits(self.context.schema, node, operation, variables, limits):
+                self.report_error(error)
+            return BREAK
+
+    return QueryLimitsRule
 
 
 def check_limits(
@@ -86,6 +103,9 @@ class _Walker:
         }
         self.fields = 0
         self.aliases = 0
+        # Fragments being expanded on the current path. graphql-core refuses fragment cycles
+        # (NoFragmentCyclesRule), but this walk must stay finite even if it runs first.
+        self.expanding: set[str] = set()
 
     def cost(self, selection_set, parent_type, *, depth: int, size_hint: int | None) -> int:
         total = 0
@@ -93,11 +113,14 @@ class _Walker:
             if isinstance(selection, FieldNode):
                 total += self.field_cost(selection, parent_type, depth, size_hint)
             else:
+                name = None
                 node = selection
                 if isinstance(selection, FragmentSpreadNode):
-                    node = self.fragments.get(selection.name.value)
-                    if node is None:
+                    name = selection.name.value
+                    node = self.fragments.get(name)
+                    if node is None or name in self.expanding:
                         continue
+                    self.expanding.add(name)
                 condition = node.type_condition
                 fragment_type = (
                     self.schema.get_type(condition.name.value) if condition else parent_type
@@ -105,6 +128,7 @@ class _Walker:
                 total += self.cost(
                     node.selection_set, fragment_type, depth=depth, size_hint=size_hint
                 )
+                self.expanding.discard(name)
         return total
 
     def field_cost(self, node: FieldNode, parent_type, depth: int, size_hint: int | None) -> int:

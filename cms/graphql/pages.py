@@ -8,6 +8,7 @@ from graphql import GraphQLResolveInfo
 from wagtail.models import Page, Site
 from wagtail_headless_preview.models import PagePreview
 
+from .arguments import is_database_id
 from .publication import mark_preview, servable_pages
 
 
@@ -46,7 +47,7 @@ def find_page(
         return None
     qs = live_pages(model, info)
     if id is not None:
-        if not str(id).isdigit():
+        if not is_database_id(id):
             return None
         qs = qs.filter(pk=int(id))
     if slug is not None:

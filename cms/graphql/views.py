@@ -2,32 +2,30 @@
 
 graphene-django's view is kept for parsing parameters and shaping responses; its request
 pipeline is replaced so that the body, the content type, the tokens, the depth, the cost and
-every error are checked or cleaned before a client sees them. Errors follow GraphQL over
-HTTP: a request that cannot run gets 4xx; one that ran gets 200 with `errors` beside `data`.
+every error are checked or cleaned before a client sees them (`cms/graphql/validation.py`).
+Errors follow GraphQL over HTTP: a malformed HTTP request gets 4xx; a GraphQL request error
+(syntax, validation, variables, limits) gets 400 as `application/graphql-response+json` to a
+client that accepts it and 200 as `application/json` otherwise; one that ran gets 200.
 """
 
 import hashlib
+import json
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
-from graphql import (
-    ExecutionResult,
-    GraphQLError,
-    OperationType,
-    execute,
-    get_operation_ast,
-    parse,
-    validate,
-)
+from graphql import ExecutionResult, GraphQLError, execute
 
-from . import persisted_queries, response_cache
+from . import persisted_queries, request_body, response_cache
 from .introspection import NoSchemaIntrospection
-from .limits import QueryLimits, check_limits
+from .limits import QueryLimits
 from .response_cache import CachedResponse
+from .validation import NotAllowedOverGetError, RequestErrors, prepare
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +41,9 @@ API_SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
 }
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def json_error(status: int, message: str, **headers: str) -> HttpError:
@@ -50,6 +51,24 @@ def json_error(status: int, message: str, **headers: str) -> HttpError:
     for name, value in headers.items():
         response[name] = value
     return HttpError(response, message)
+
+
+def compact_json(payload) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def response_media_type(request: HttpRequest) -> str:
+    """`application/graphql-response+json` to a client that accepts it, else legacy JSON."""
+    accept = request.headers.get("Accept", "")
+    return GRAPHQL_RESPONSE_JSON if GRAPHQL_RESPONSE_JSON in accept else JSON
+
+
+def request_id_of(request: HttpRequest) -> str:
+    """The load balancer's request id when it sent a sane one, else a new one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if 0 < len(given) <= 64 and all(char.isalnum() or char in "-_.:" for char in given):
+        return given
+    return uuid.uuid4().hex
 
 
 def etag_for(body: bytes) -> str:
@@ -82,8 +101,8 @@ class APIView(GraphQLView):
         super().__init__(**kwargs)
         self.query_planning = query_planning
         self.response_cache = response_cache
-        if not settings.GRAPHQL_INTROSPECTION:
-            self.validation_rules = (NoSchemaIntrospection,)
+        # Added to graphql-core's specified rules, never instead of them.
+        self.validation_rules = () if settings.GRAPHQL_INTROSPECTION else (NoSchemaIntrospection,)
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # graphene-django's dispatch sets a CSRF cookie on every response, which would make
@@ -91,12 +110,41 @@ class APIView(GraphQLView):
         if self.graphiql:
             return super().dispatch(request, *args, **kwargs)
         request.query_planning = self.query_planning
+        self.request_id = request_id_of(request)
+        self.media_type = response_media_type(request)
+        try:
+            response = self.answer(request)
+        except Exception:
+            # A fault of ours: logged once with the id the client can quote, never shown.
+            logger.exception("GraphQL request failed [request_id=%s]", self.request_id)
+            response = self.error_response(
+                500,
+                {
+                    "message": "Internal server error.",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": self.request_id},
+                },
+            )
+        for name, value in API_SECURITY_HEADERS.items():
+            response[name] = value
+        response[REQUEST_ID_HEADER] = self.request_id
+        return response
+
+    def error_response(self, status: int, error: dict) -> HttpResponse:
+        response = HttpResponse(
+            compact_json({"errors": [error]}), status=status, content_type=self.media_type
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def answer(self, request: HttpRequest) -> HttpResponse:
         try:
             if request.method not in ("GET", "POST"):
                 raise json_error(
                     405, "GraphQL only supports GET and POST requests.", Allow="GET, POST"
                 )
             data = self.parse_body(request)
+            if isinstance(data, list):
+                return self.refuse_batch(data)
             query, variables, operation_name, _ = self.get_graphql_params(request, data)
             try:
                 extensions = persisted_queries.extensions_of(request, data)
@@ -105,18 +153,32 @@ class APIView(GraphQLView):
                 raise json_error(400, str(error)) from error
             response = self.respond(request, query, variables, operation_name)
         except persisted_queries.PersistedQueryNotFoundError as missing:
-            body = {"errors": [{"message": missing.message, "extensions": {"code": missing.code}}]}
-            response = HttpResponse(
-                self.json_encode(request, body), content_type="application/json"
+            return self.error_response(
+                200, {"message": missing.message, "extensions": {"code": missing.code}}
             )
-            response["Cache-Control"] = "no-store"
         except HttpError as error:
             response = error.response
-            response["Content-Type"] = "application/json"
-            response.content = self.json_encode(request, {"errors": [{"message": error.message}]})
+            response["Content-Type"] = self.media_type
+            error_body = {"message": error.message, "extensions": {"code": "BAD_REQUEST"}}
+            response.content = self.json_encode(request, {"errors": [error_body]})
             response["Cache-Control"] = "no-store"
-        for name, value in API_SECURITY_HEADERS.items():
-            response[name] = value
+        return response
+
+    def refuse_batch(self, batch: list) -> HttpResponse:
+        """One error per operation, so Apollo's BatchHttpLink hands each its own error."""
+        if not batch or not all(isinstance(item, dict) for item in batch):
+            raise json_error(400, "The received data is not a valid JSON query.")
+        error = {
+            "message": "Batched requests are not supported: send one operation per request.",
+            "extensions": {"code": "BATCHING_NOT_SUPPORTED"},
+        }
+        status = 400 if self.media_type == GRAPHQL_RESPONSE_JSON else 200
+        response = HttpResponse(
+            compact_json([{"errors": [error]} for _ in batch]),
+            status=status,
+            content_type=self.media_type,
+        )
+        response["Cache-Control"] = "no-store"
         return response
 
     def respond(self, request: HttpRequest, query, variables, operation_name) -> HttpResponse:
@@ -134,7 +196,7 @@ class APIView(GraphQLView):
         result = self.execute_graphql_request(request, None, query, variables, operation_name)
         status, body = self.serialize(request, result)
         if status != 200 or result.errors or not public:
-            response = HttpResponse(body, status=status, content_type="application/json")
+            response = HttpResponse(body, status=status, content_type=self.media_type)
             response["Cache-Control"] = "no-store" if public else "private, no-store"
             return response
         cached = CachedResponse(body=body, etag=etag_for(body))
@@ -144,19 +206,18 @@ class APIView(GraphQLView):
         response["X-Cache"] = "MISS" if key is not None else "OFF"
         return response
 
-    @staticmethod
-    def public_response(request: HttpRequest, cached: CachedResponse) -> HttpResponse:
+    def public_response(self, request: HttpRequest, cached: CachedResponse) -> HttpResponse:
         """A response anyone may reuse, revalidated by its ETag (304 when unchanged)."""
         if request.method == "GET" and cached.etag in request.headers.get("If-None-Match", ""):
             response = HttpResponse(status=304)
         else:
-            response = HttpResponse(cached.body, content_type="application/json")
+            response = HttpResponse(cached.body, content_type=self.media_type)
         response["ETag"] = cached.etag
         max_age = settings.GRAPHQL_HTTP_MAX_AGE
         revalidate = "" if max_age else ", must-revalidate"
         response["Cache-Control"] = f"public, max-age={max_age}{revalidate}"
-        # CORS headers differ by origin, so shared caches must keep one copy per origin.
-        patch_vary_headers(response, ["Origin"])
+        # CORS headers differ by origin, and the media type by Accept: one copy per pair.
+        patch_vary_headers(response, ["Origin", "Accept"])
         return response
 
     def serialize(self, request: HttpRequest, result: ExecutionResult) -> tuple[int, bytes]:
@@ -165,9 +226,11 @@ class APIView(GraphQLView):
         status = 200
         if result.errors:
             payload["errors"] = [self.format_error(error) for error in result.errors]
-            if any(not getattr(error, "path", None) for error in result.errors):
+        if isinstance(result, RequestErrors):
+            # Nothing ran: no `data` key at all, as the spec says of request errors.
+            if self.media_type == GRAPHQL_RESPONSE_JSON:
                 status = 400
-        if status == 200:
+        else:
             payload["data"] = result.data
         return status, self.json_encode(request, payload).encode()
 
@@ -194,13 +257,31 @@ class APIView(GraphQLView):
         if len(body) > limit:
             raise json_error(413, f"Request body is larger than {limit} bytes.")
         try:
-            body.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError as error:
             raise json_error(400, "Request body is not valid UTF-8.") from error
-        return super().parse_body(request)
+        if content_type != "application/json":
+            return super().parse_body(request)
+        try:
+            data = request_body.loads(text)
+        except request_body.BadRequestBodyError as error:
+            raise json_error(400, str(error)) from error
+        except ValueError as error:
+            raise json_error(400, "POST body sent invalid JSON.") from error
+        if not isinstance(data, dict | list):
+            raise json_error(400, "The received data is not a valid JSON query.")
+        return data
 
     @staticmethod
     def get_graphql_params(request, data):
+        raw_variables = request.GET.get("variables")
+        if isinstance(raw_variables, str):
+            try:
+                request_body.loads(raw_variables, "variables")
+            except request_body.BadRequestBodyError as error:
+                raise json_error(400, str(error)) from error
+            except ValueError:
+                pass  # graphene-django answers "Variables are invalid JSON."
         query, variables, operation_name, request_id = GraphQLView.get_graphql_params(request, data)
         if query is not None and not isinstance(query, str):
             raise json_error(400, "query must be a string.")
@@ -208,6 +289,10 @@ class APIView(GraphQLView):
             raise json_error(400, "variables must be a JSON object.")
         if operation_name is not None and not isinstance(operation_name, str):
             raise json_error(400, "operationName must be a string.")
+        try:
+            request_body.check_text([query, variables, operation_name], "The request")
+        except request_body.BadRequestBodyError as error:
+            raise json_error(400, str(error)) from error
         return query, variables, operation_name, request_id
 
     def execute_graphql_request(
@@ -216,50 +301,53 @@ class APIView(GraphQLView):
         if not query:
             raise json_error(400, "Must provide query string.")
         schema = self.schema.graphql_schema
-        limits = QueryLimits.from_settings()
         try:
-            document = parse(query, max_tokens=limits.max_tokens)
-        except GraphQLError as error:
-            return ExecutionResult(errors=[error])
-
-        operation = get_operation_ast(document, operation_name)
-        if (
-            request.method == "GET"
-            and operation is not None
-            and operation.operation != OperationType.QUERY
-        ):
-            raise json_error(
-                405,
-                f"Can only perform a {operation.operation.value} operation from a POST request.",
-                Allow="POST",
+            prepared = prepare(
+                schema,
+                query,
+                operation_name,
+                variables,
+                QueryLimits.from_settings(),
+                self.validation_rules,
+                by_get=request.method == "GET",
             )
-        errors = validate(schema, document, self.validation_rules, max_errors=20)
-        if not errors and operation is not None:
-            errors = check_limits(schema, document, operation, variables, limits)
-        if errors:
-            return ExecutionResult(errors=errors)
+        except NotAllowedOverGetError as refused:
+            raise json_error(
+                405, f"Can only perform a {refused} operation from a POST request.", Allow="POST"
+            ) from refused
+        if isinstance(prepared, RequestErrors):
+            return prepared
         return execute(
             schema,
-            document,
+            prepared.document,
             root_value=self.get_root_value(request),
             context_value=self.get_context(request),
-            variable_values=variables,
+            variable_values=prepared.variables,
             operation_name=operation_name,
             middleware=self.get_middleware(request),
         )
 
-    @staticmethod
-    def format_error(error) -> dict:
+    def format_error(self, error) -> dict:
         """The error as the spec shapes it, with server faults reduced to a bare message."""
         if not isinstance(error, GraphQLError):
             return {"message": str(error)}
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
-            return error.formatted
+            # Raised on purpose by a resolver or graphql-core: about the client's input.
+            formatted = error.formatted
+            formatted["extensions"] = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
+            return formatted
         if isinstance(original, TypeError) and str(original).startswith(CLIENT_ERROR_PREFIXES):
             return {**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}}
-        logger.error("GraphQL resolver failed", exc_info=original)
+        if isinstance(original, DataError):
+            # The database refused a value the client sent (out of range, unstorable).
+            formatted = error.formatted
+            formatted["message"] = "A value in the request is out of range or not storable."
+            formatted["extensions"] = {"code": "BAD_USER_INPUT"}
+            return formatted
+        request_id = getattr(self, "request_id", None)
+        logger.error("GraphQL resolver failed [request_id=%s]", request_id, exc_info=original)
         formatted = error.formatted
         formatted["message"] = "Internal server error."
-        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
         return formatted

@@ -1,0 +1,97 @@
+"""From query text to an operation that may run: parse, validate, pick, coerce, bound.
+
+graphql-core's specified rules always run, with ours added (never instead of them). The
+limits then run as a validation rule over the one operation that will execute, with the
+variables already coerced to their declared types, so a string `"100"` cannot pass as a size.
+Anything refused here is a GraphQL request error: nothing executes and there is no `data`.
+"""
+
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from .limits import QueryLimits, limits_rule
+
+MAX_VALIDATION_ERRORS = 20
+
+
+class NotAllowedOverGetError(Exception):
+    """A mutation or subscription sent by GET (HTTP 405): GET must stay safe to repeat."""
+
+
+class RequestErrors(ExecutionResult):
+    """Errors found before execution: the request as a whole was refused."""
+
+    def __init__(self, errors: list[GraphQLError], code: str) -> None:
+        for error in errors:
+            error.extensions = {"code": code, **(error.extensions or {})}
+        super().__init__(data=None, errors=errors)
+
+
+@dataclass(frozen=True)
+class PreparedOperation:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    variables: dict
+
+
+def prepare(
+    schema: GraphQLSchema,
+    query: str,
+    operation_name: str | None,
+    variables: dict | None,
+    limits: QueryLimits,
+    extra_rules=(),
+    *,
+    by_get: bool = False,
+) -> PreparedOperation | RequestErrors:
+    try:
+        document = parse(query, max_tokens=limits.max_tokens)
+    except GraphQLError as error:
+        return RequestErrors([error], "GRAPHQL_PARSE_FAILED")
+    except RecursionError:
+        # graphql-core's parser recurses once per nesting level; the token limit bounds it,
+        # but a limit raised far enough would reach Python's recursion limit first.
+        return RequestErrors([GraphQLError("Document is nested too deeply.")], "QUERY_TOO_COMPLEX")
+    chosen = get_operation_ast(document, operation_name)
+    if by_get and chosen is not None and chosen.operation != OperationType.QUERY:
+        raise NotAllowedOverGetError(chosen.operation.value)
+
+    errors = validate(schema, document, (*specified_rules, *extra_rules), MAX_VALIDATION_ERRORS)
+    if errors:
+        return RequestErrors(errors, "GRAPHQL_VALIDATION_FAILED")
+
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        message = (
+            f"Unknown operation named '{operation_name}'."
+            if operation_name
+            else "Must provide operationName when the document holds several operations."
+        )
+        return RequestErrors([GraphQLError(message)], "GRAPHQL_VALIDATION_FAILED")
+    if schema.get_root_type(operation.operation) is None:
+        message = f"Schema is not configured to execute {operation.operation.value} operation."
+        return RequestErrors([GraphQLError(message, operation)], "GRAPHQL_VALIDATION_FAILED")
+
+    coerced = get_variable_values(
+        schema, operation.variable_definitions or (), variables or {}, MAX_VALIDATION_ERRORS
+    )
+    if isinstance(coerced, list):
+        return RequestErrors(coerced, "BAD_USER_INPUT")
+
+    errors = validate(schema, document, (limits_rule(operation, coerced, limits),))
+    if errors:
+        return RequestErrors(errors, "QUERY_TOO_COMPLEX")
+    return PreparedOperation(document=document, operation=operation, variables=coerced)
