@@ -13,15 +13,16 @@ from home.seeding import load_seed
 from images.models import CMSImage
 from procedures.models import Muscle, ProcedurePage
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+# The source article, kept in the repository beside the structured seed made from it.
+SEED = Path(__file__).resolve().parents[1] / "home" / "seed"
 SEED_TEXT = (SEED / "calf-reduction-surgery-the-basics-explained.txt").read_text(encoding="utf-8")
 
 ARTICLE_QUERY = """
 query ($slug: String) {
   article(slug: $slug) {
-    title intro benefits
-    body { blockType field rawValue }
-    procedures { title summary body }
+    title introHtml benefits
+    body { __typename ... on HeadingBlock { text } ... on ParagraphBlock { html } }
+    procedures { title summary bodyHtml }
   }
 }
 """
@@ -44,11 +45,11 @@ def seed_sentences() -> list[str]:
 
 def served_text(gql) -> str:
     article = gql(ARTICLE_QUERY, {"slug": "calf-reduction-surgery-the-basics-explained"})["article"]
-    parts = [article["title"], article["intro"], *article["benefits"]]
-    # Procedure blocks hold a reference and the benefits block a placeholder, not text.
-    parts += [b["rawValue"] for b in article["body"] if b["field"] in ("heading", "paragraph")]
+    parts = [article["title"], article["introHtml"], *article["benefits"]]
+    # Procedure blocks hold a reference and the benefits block the benefits, not new text.
+    parts += [b.get("text") or b.get("html") for b in article["body"] if len(b) > 1]
     for procedure in article["procedures"]:
-        parts += [procedure["title"], procedure["summary"], procedure["body"] or ""]
+        parts += [procedure["title"], procedure["summary"], procedure["bodyHtml"]]
     return " | ".join(normalize(part) for part in parts)
 
 
