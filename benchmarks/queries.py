@@ -1,9 +1,9 @@
 """The contract queries the benchmark and the query-count tests both measure."""
 
 PROCEDURE_FIELDS = """
-    id title slug urlPath summary body approach invasiveness permanence targets
+    id title slug urlPath summary bodyHtml approach invasiveness permanence targets
     muscles { name slug } recoveryTime recoveryDays sessions onset idealCandidates
-    image { url width height alt srcSet(sizes: [320, 640]) }
+    image { url width height alt srcSet(widths: [320, 640]) }
     relatedProcedures { slug title image { url alt } }
     lastPublishedAt
 """
@@ -13,14 +13,15 @@ PROCEDURES = (
 PROCEDURE = '{ procedure(slug: "calf-liposuction") {' + PROCEDURE_FIELDS + "} }"
 ARTICLE = """
 { article(slug: "calf-reduction-surgery-the-basics-explained") {
-    title intro heroImage { url srcSet(sizes: [640]) } benefits targetMuscles { name slug }
-    procedures { slug title summary image { url srcSet(sizes: [320]) } muscles { slug } }
-    body { blockType field rawValue ... on ProcedureBlock { procedure { slug image { alt } } } }
+    title introHtml heroImage { url srcSet(widths: [640]) } benefits targetMuscles { name slug }
+    procedures { slug title summary image { url srcSet(widths: [320]) } muscles { slug } }
+    body { __typename id ... on HeadingBlock { text } ... on ParagraphBlock { html }
+      ... on BenefitsBlock { items } ... on ProcedureBlock { procedure { slug image { alt } } } }
 } }
 """
 ACROSS_TYPES = """
-{ pages(limit: 100) { __typename title urlPath contentType url
-    ... on ProcedurePage { image { url } muscles { slug } } }
+{ pages(perPage: 100) { items { __typename title urlPath lastPublishedAt
+    ... on ProcedurePage { image { url } muscles { slug } } } }
   search(query: "calf") { ... on ProcedurePage { slug image { url } } ... on ArticlePage { slug } }
 }
 """

@@ -6,6 +6,7 @@ class CmsConfig(AppConfig):
     verbose_name = "CMS plumbing"
 
     def ready(self) -> None:
-        from . import cache_invalidation
+        from . import cache_invalidation, sync
 
         cache_invalidation.connect()
+        sync.connect()

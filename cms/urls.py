@@ -1,17 +1,24 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.gzip import gzip_page
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.graphql.views import APIView
+from cms.media import serve_media
+
+# The API takes no cookies' authority, so a cross-site form cannot act through it. Its
+# responses hold no secret a compression side channel could reveal, so they are gzipped.
+api = gzip_page(csrf_exempt(APIView.as_view()))
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    # The API takes no cookies' authority, so a cross-site form cannot act through it.
-    path("graphql/", csrf_exempt(APIView.as_view()), name="graphql"),
+    path("graphql/", api, name="graphql"),
+    # Clients write the endpoint both ways; a redirect would turn a POST into a GET.
+    path("graphql", api),
 ]
 
 if settings.GRAPHIQL_ENABLED:
@@ -19,10 +26,10 @@ if settings.GRAPHIQL_ENABLED:
         path("graphiql/", csrf_exempt(APIView.as_view(graphiql=True)), name="graphiql")
     )
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Media on this machine's disk, on every settings module: public images only.
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.+)$", serve_media, name="media"))
 
 # Last: Wagtail redirects a page's own URL to the frontend (headless serve).
 urlpatterns.append(path("", include(wagtail_urls)))

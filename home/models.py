@@ -1,15 +1,6 @@
 """The site's home page and the educational article."""
 
-import graphene
 from django.db import models
-from grapple.models import (
-    GraphQLField,
-    GraphQLImage,
-    GraphQLRichText,
-    GraphQLStreamfield,
-    GraphQLString,
-)
-from grapple.registry import registry
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
@@ -23,11 +14,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail_headless_preview.models import HeadlessMixin
 
-from cms.graphql.fields import GraphQLList
-from cms.graphql.planning import image_lookups, merge_trees, planned_queryset
-from cms.graphql.publication import servable_pages
-
-from .blocks import ArticleBodyBlock, procedure_page_type
+from .blocks import ArticleBodyBlock
 
 
 class HomePage(HeadlessMixin, Page):
@@ -109,65 +96,8 @@ class ArticlePage(HeadlessMixin, Page):
 
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
-    graphql_fields = [
-        GraphQLRichText("intro", required=True),
-        GraphQLImage("hero_image"),
-        GraphQLStreamfield("body", required=True),
-        GraphQLList(
-            "benefits",
-            graphene.String,
-            source="benefit_texts",
-        ),
-        GraphQLList(
-            "target_muscles",
-            lambda: registry.snippets[_muscle_model()],
-        ),
-        GraphQLList(
-            "procedures",
-            procedure_page_type,
-            source="referenced_procedures",
-            description="The live, public procedures the body shows, in body order.",
-        ),
-        GraphQLString("reviewed_by"),
-        GraphQLField("last_reviewed", graphene.Date),
-    ]
-
     parent_page_types = ["home.HomePage"]
     subpage_types: list[str] = []
-
-    @classmethod
-    def graphql_prefetches(cls, tree: dict, request) -> list:
-        """The lookups the fields in `tree` need (see `cms/graphql/planning.py`)."""
-        lookups = image_lookups("hero_image", tree)
-        if "benefits" in tree:
-            lookups.append("benefits")
-        if "targetMuscles" in tree:
-            lookups.append("target_muscles")
-        return lookups
-
-    @classmethod
-    def graphql_after_fetch(cls, articles: list["ArticlePage"], tree: dict, request) -> None:
-        """Load every procedure the articles reference in one planned query.
-
-        They serve `procedures` and the body's procedure blocks (through the request's
-        `planned_procedures`), so neither asks the database once per block.
-        """
-        wanted = merge_trees(tree.get("procedures", {}), tree.get("body", {}).get("procedure", {}))
-        if "procedures" not in tree and "procedure" not in tree.get("body", {}):
-            return
-        from procedures.models import ProcedurePage
-
-        ids = {pk for article in articles for pk in article.referenced_procedure_ids()}
-        pages = servable_pages(ProcedurePage.objects.filter(pk__in=ids), request)
-        planned = {page.pk: page for page in planned_queryset(pages, wanted, request)}
-        request.planned_procedures = {**getattr(request, "planned_procedures", {}), **planned}
-        for article in articles:
-            article.servable_referenced_procedures = [
-                planned[pk] for pk in article.referenced_procedure_ids() if pk in planned
-            ]
-
-    def benefit_texts(self, info=None, **kwargs) -> list[str]:
-        return [benefit.text for benefit in self.benefits.all()]
 
     def referenced_procedure_ids(self) -> list[int]:
         # Raw block data holds the chosen page ids, so no page is loaded just to read its id.
@@ -176,19 +106,3 @@ class ArticlePage(HeadlessMixin, Page):
             for block in self.body.raw_data
             if block["type"] == "procedure" and block["value"].get("procedure")
         ]
-
-    def referenced_procedures(self, info=None, **kwargs) -> list:
-        prefetched = getattr(self, "servable_referenced_procedures", None)
-        if prefetched is not None:
-            return prefetched
-        from procedures.models import ProcedurePage
-
-        ids = self.referenced_procedure_ids()
-        pages = ProcedurePage.objects.live().public().in_bulk(ids)
-        return [pages[pk] for pk in ids if pk in pages]
-
-
-def _muscle_model():
-    from procedures.models import Muscle
-
-    return Muscle

@@ -1,7 +1,6 @@
 """The project's image model: Wagtail's own, with alt text made required."""
 
 from django.db import models
-from grapple.models import GraphQLString
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
 
 
@@ -19,8 +18,6 @@ class CMSImage(AbstractImage):
     )
 
     admin_form_fields = Image.admin_form_fields
-
-    graphql_fields = [GraphQLString("alt", required=True)]
 
     @property
     def alt(self) -> str:

@@ -3,14 +3,6 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from grapple.models import (
-    GraphQLField,
-    GraphQLImage,
-    GraphQLInt,
-    GraphQLRichText,
-    GraphQLString,
-)
-from grapple.registry import registry
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
@@ -25,11 +17,6 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail_headless_preview.models import HeadlessMixin
 
-from cms.graphql.fields import GraphQLList
-from cms.graphql.planning import image_lookups, page_prefetch
-from cms.graphql.publication import servable_pages
-
-from . import graphql_enums
 from .enums import Approach, Invasiveness, Onset, Permanence, Sessions, Tissue
 from .fields import ChoiceSetField, optional_choice
 
@@ -53,17 +40,11 @@ class Muscle(index.Indexed, models.Model):
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
-    graphql_fields = [GraphQLString("name", required=True), GraphQLString("slug", required=True)]
-
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
-
-
-def procedure_page_type():
-    return registry.pages[ProcedurePage]
 
 
 class ProcedureIndexPage(HeadlessMixin, Page):
@@ -76,8 +57,6 @@ class ProcedureIndexPage(HeadlessMixin, Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-
-    graphql_fields = [GraphQLRichText("intro")]
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["procedures.ProcedurePage"]
@@ -194,35 +173,6 @@ class ProcedurePage(HeadlessMixin, Page):
         index.FilterField("recovery_days"),
     ]
 
-    graphql_fields = [
-        GraphQLString("summary", required=True),
-        GraphQLRichText("body"),
-        GraphQLImage("image"),
-        GraphQLField("approach", graphql_enums.ApproachEnum),
-        GraphQLField("invasiveness", graphql_enums.InvasivenessEnum),
-        GraphQLField("permanence", graphql_enums.PermanenceEnum),
-        GraphQLList(
-            "targets",
-            graphql_enums.TissueEnum,
-            description="Tissues the procedure acts on; empty when the source does not say.",
-        ),
-        GraphQLList(
-            "muscles",
-            lambda: registry.snippets[Muscle],
-        ),
-        GraphQLString("recovery_time"),
-        GraphQLInt("recovery_days"),
-        GraphQLField("sessions", graphql_enums.SessionsEnum),
-        GraphQLField("onset", graphql_enums.OnsetEnum),
-        GraphQLString("ideal_candidates"),
-        GraphQLList(
-            "related_procedures",
-            procedure_page_type,
-            source="live_related_procedures",
-            description="Related procedures that are live and public.",
-        ),
-    ]
-
     parent_page_types = ["procedures.ProcedureIndexPage"]
     subpage_types: list[str] = []
 
@@ -237,35 +187,3 @@ class ProcedurePage(HeadlessMixin, Page):
             errors["recovery_time"] = "Describe the recovery in words as well as in days."
         if errors:
             raise ValidationError(errors)
-
-    @classmethod
-    def graphql_prefetches(cls, tree: dict, request) -> list:
-        """The lookups the fields in `tree` need (see `cms/graphql/planning.py`)."""
-        lookups = image_lookups("image", tree)
-        if "muscles" in tree:
-            lookups.append("muscles")
-        if "relatedProcedures" in tree:
-            related = servable_pages(ProcedurePage.objects.order_by("path"), request)
-            lookups.append(
-                page_prefetch(
-                    "related_procedures",
-                    related,
-                    tree["relatedProcedures"],
-                    request,
-                    to_attr="servable_related_procedures",
-                )
-            )
-        return lookups
-
-    def live_related_procedures(self, info=None, **kwargs) -> list["ProcedurePage"]:
-        """Related procedures that are live and public, in the editor's tree order.
-
-        Planned queries leave them in `servable_related_procedures`. Otherwise ids are read
-        first because a preview draft holds its relations in memory, where `live()` and
-        `public()` do not exist.
-        """
-        prefetched = getattr(self, "servable_related_procedures", None)
-        if prefetched is not None:
-            return prefetched
-        ids = [page.pk for page in self.related_procedures.all()]
-        return list(ProcedurePage.objects.live().public().filter(pk__in=ids).order_by("path"))

@@ -64,8 +64,8 @@ def app_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
         REDIS_URL=redis_url,
         CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}",
         MEDIA_ROOT=str(ROOT / "media"),
-        **extra,
     )
+    env.update(extra)
     return env
 
 

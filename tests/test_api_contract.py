@@ -1,4 +1,4 @@
-"""Every root field and type field of the contract in PRODUCT.md, against the seed site."""
+"""Every root field and type field of the contract in docs/API.md, against the seed site."""
 
 import pytest
 
@@ -9,9 +9,9 @@ ARTICLE_SLUG = "calf-reduction-surgery-the-basics-explained"
 ARTICLE_PATH = f"/{ARTICLE_SLUG}/"
 
 PROCEDURE_FIELDS = """
-  id title slug urlPath summary body approach invasiveness permanence targets
+  id title slug urlPath summary bodyHtml approach invasiveness permanence targets
   muscles { name slug } recoveryTime recoveryDays sessions onset idealCandidates
-  image { url width height alt srcSet(sizes: [320, 640]) }
+  image { url width height alt srcSet(widths: [320, 640]) }
   relatedProcedures { slug } lastPublishedAt
 """
 
@@ -35,7 +35,7 @@ def test_procedure_by_slug_path_or_id(gql, arguments):
     assert procedure["slug"] == "calf-liposuction"
     assert procedure["urlPath"] == "/procedures/calf-liposuction/"
     assert procedure["summary"] == "Calf liposuction is a surgical procedure."
-    assert procedure["body"].startswith("<p>It reshapes the calf")
+    assert procedure["bodyHtml"].startswith("<p>It reshapes the calf")
     assert procedure["relatedProcedures"] == [{"slug": "radio-frequency-calf-reduction"}]
     assert procedure["lastPublishedAt"]
 
@@ -47,9 +47,10 @@ def test_procedure_image_has_alt_and_a_srcset_of_renditions(gql):
     ]["image"]
     assert image["alt"] == "Placeholder illustration in green with the words Selective Neurectomy."
     assert (image["width"], image["height"]) == (1600, 900)
-    assert image["url"].endswith(".png")
+    assert image["url"].startswith("http://testserver/media/") and image["url"].endswith(".png")
     candidates = [c.strip().split(" ") for c in image["srcSet"].split(",")]
     assert [width for _, width in candidates] == ["320w", "640w"]
+    assert all(url.startswith("http://testserver/media/") for url, _ in candidates)
     assert all(".width-" in url for url, _ in candidates)
 
 
@@ -75,42 +76,72 @@ def test_a_procedure_slug_does_not_find_the_article(gql):
     assert gql('{ article(slug: "calf-liposuction") { slug } }') == {"article": None}
 
 
+BODY = """
+  body {
+    __typename id
+    ... on HeadingBlock { text }
+    ... on ParagraphBlock { html }
+    ... on ListBlock { items }
+    ... on BenefitsBlock { items }
+    ... on ProcedureBlock { procedure { slug } }
+  }
+"""
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("arguments", [f'slug: "{ARTICLE_SLUG}"', f'urlPath: "{ARTICLE_PATH}"'])
 def test_article_by_slug_or_path(gql, arguments):
     article = gql(
-        f"{{ article({arguments}) {{ id title slug urlPath intro benefits "
-        "targetMuscles { slug } heroImage { alt } procedures { slug title } "
-        "body { blockType field rawValue "
-        "... on ProcedureBlock { procedure { slug } } "
-        "... on RichTextBlock { value } ... on CharBlock { value } } } }"
+        f"{{ article({arguments}) {{ id title slug urlPath introHtml benefits "
+        "targetMuscles { slug } heroImage { alt } procedures { slug title } " + BODY + "} }"
     )["article"]
     assert article["title"] == "Calf Reduction Surgery: The Basics Explained"
     assert article["urlPath"] == ARTICLE_PATH
-    assert article["intro"].startswith("<p>Have you ever put on a pair of boots")
+    assert article["introHtml"].startswith("<p>Have you ever put on a pair of boots")
     assert article["heroImage"]["alt"]
     assert next(p["slug"] for p in article["procedures"]) == "calf-liposuction"
-    fields = [block["field"] for block in article["body"]]
-    assert fields == [
-        "heading",
-        "paragraph",
-        "paragraph",
-        "benefits",
-        "paragraph",
-        "heading",
-        "paragraph",
-        *["procedure"] * 5,
-        "paragraph",
+    kinds = [block["__typename"] for block in article["body"]]
+    assert kinds == [
+        "HeadingBlock",
+        "ParagraphBlock",
+        "ParagraphBlock",
+        "BenefitsBlock",
+        "ParagraphBlock",
+        "HeadingBlock",
+        "ParagraphBlock",
+        *["ProcedureBlock"] * 5,
+        "ParagraphBlock",
     ]
-    assert article["body"][0] == {
-        "blockType": "CharBlock",
-        "field": "heading",
-        "rawValue": "What Is Calf Reduction Surgery?",
-        "value": "What Is Calf Reduction Surgery?",
-    }
-    assert article["body"][1]["value"].startswith("<p>Calf reduction surgery originated in Korea")
-    referenced = [b["procedure"]["slug"] for b in article["body"] if b["field"] == "procedure"]
+    heading = article["body"][0]
+    assert heading["text"] == "What Is Calf Reduction Surgery?"
+    assert len(heading["id"]) == 36  # the block's stable UUID
+    assert article["body"][1]["html"].startswith("<p>Calf reduction surgery originated in Korea")
+    assert article["body"][3]["items"] == article["benefits"] and article["benefits"]
+    referenced = [b["procedure"]["slug"] for b in article["body"] if "procedure" in b]
     assert referenced == [p["slug"] for p in article["procedures"]]
+
+
+@pytest.mark.django_db
+def test_list_blocks_serve_their_items_as_strings(gql):
+    article = ArticlePage.objects.get()
+    article.body.append(("list", ["First point", "Second point"]))
+    article.save_revision().publish()
+    body = gql(f'{{ article(slug: "{ARTICLE_SLUG}") {{ {BODY} }} }}')["article"]["body"]
+    assert body[-1]["__typename"] == "ListBlock"
+    assert body[-1]["items"] == ["First point", "Second point"]
+
+
+@pytest.mark.django_db
+def test_a_catch_all_route_asks_every_page_type_in_one_query(gql):
+    query = (
+        "query($path: String) { page(urlPath: $path) { __typename id title "
+        "... on ProcedurePage { summary bodyHtml image { url } } "
+        "... on ArticlePage { introHtml " + BODY + "} } }"
+    )
+    procedure = gql(query, {"path": "/procedures/calf-liposuction/"})["page"]
+    assert procedure["__typename"] == "ProcedurePage" and procedure["bodyHtml"]
+    article = gql(query, {"path": ARTICLE_PATH})["page"]
+    assert article["__typename"] == "ArticlePage" and len(article["body"]) == 13
 
 
 @pytest.mark.django_db
@@ -154,14 +185,24 @@ def test_generic_page_by_url_path_resolves_the_specific_type(gql):
 
 
 @pytest.mark.django_db
-def test_pages_lists_the_site_for_navigation(gql):
-    pages = gql("{ pages(limit: 20) { urlPath contentType } }")["pages"]
-    paths = {page["urlPath"]: page["contentType"] for page in pages}
-    assert paths["/"] == "home.HomePage"
-    assert paths[ARTICLE_PATH] == "home.ArticlePage"
-    assert paths["/procedures/"] == "procedures.ProcedureIndexPage"
-    assert paths["/procedures/radio-frequency-calf-reduction/"] == "procedures.ProcedurePage"
-    assert len(paths) == 8
+def test_pages_lists_the_site_for_sitemaps(gql):
+    listed = gql(
+        "{ pages(perPage: 20) { items { __typename urlPath lastPublishedAt } "
+        "pagination { total } } }"
+    )["pages"]
+    paths = {page["urlPath"]: page["__typename"] for page in listed["items"]}
+    assert paths["/"] == "HomePage"
+    assert paths[ARTICLE_PATH] == "ArticlePage"
+    assert paths["/procedures/"] == "ProcedureIndexPage"
+    assert paths["/procedures/radio-frequency-calf-reduction/"] == "ProcedurePage"
+    assert len(paths) == listed["pagination"]["total"] == 8
+    assert all(page["lastPublishedAt"] for page in listed["items"])
+
+
+@pytest.mark.django_db
+def test_pages_filter_by_page_type(gql):
+    listed = gql("{ pages(pageType: PROCEDURE_PAGE) { items { __typename } } }")["pages"]
+    assert [page["__typename"] for page in listed["items"]] == ["ProcedurePage"] * 5
 
 
 @pytest.mark.django_db
@@ -173,15 +214,30 @@ def test_search_finds_pages_by_their_text(gql):
 
 
 @pytest.mark.django_db
-def test_images_have_alt_text(gql):
-    images = gql("{ images(limit: 20) { title alt width } }")["images"]
-    assert len(images) == 6
-    assert all(image["alt"] for image in images)
+def test_search_returns_pages_only_and_at_most_its_limit(gql):
+    results = gql('{ search(query: "BOTOX", limit: 1) { __typename id } }')["search"]
+    assert len(results) == 1
+    assert results[0]["__typename"].endswith("Page")
 
 
 @pytest.mark.django_db
-def test_redirects_root_field_exists(gql):
-    assert gql("{ redirects { oldPath } }") == {"redirects": []}
+def test_redirects_lead_from_old_paths_to_public_pages_only(gql):
+    from wagtail.contrib.redirects.models import Redirect
+
+    live = ProcedurePage.objects.get(slug="calf-liposuction")
+    Redirect.objects.create(old_path="/lipo", redirect_page=live)
+    Redirect.objects.create(old_path="/elsewhere", redirect_link="https://example.com/x")
+    assert gql("{ redirects { oldPath newPath isPermanent } }") == {
+        "redirects": [
+            {"oldPath": "/elsewhere", "newPath": "https://example.com/x", "isPermanent": True},
+            {"oldPath": "/lipo", "newPath": "/procedures/calf-liposuction/", "isPermanent": True},
+        ]
+    }
+    live.unpublish()
+    assert gql("{ redirects { oldPath newPath } }")["redirects"][1] == {
+        "oldPath": "/lipo",
+        "newPath": None,
+    }
 
 
 @pytest.mark.django_db
@@ -189,6 +245,18 @@ def test_graphql_get_runs_a_query(client):
     response = client.get(
         "/graphql/", {"query": '{ procedure(slug: "calf-liposuction") { title } }'}
     )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"procedure": {"title": "Calf Liposuction"}}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_endpoint_answers_without_the_trailing_slash(client, method):
+    query = '{ procedure(slug: "calf-liposuction") { title } }'
+    if method == "get":
+        response = client.get("/graphql", {"query": query})
+    else:
+        response = client.post("/graphql", {"query": query}, content_type="application/json")
     assert response.status_code == 200
     assert response.json() == {"data": {"procedure": {"title": "Calf Liposuction"}}}
 

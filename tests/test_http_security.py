@@ -141,7 +141,8 @@ call_command("migrate", verbosity=0)
 from django.test import Client
 client = Client(HTTP_HOST="cms.example.com")
 introspection = client.post("/graphql/", '{"query": "{ __schema { types { name } } }"}',
-                            content_type="application/json", secure=True)
+                            content_type="application/json", secure=True,
+                            HTTP_ACCEPT="application/graphql-response+json")
 typename = client.post("/graphql/", '{"query": "{ __typename }"}',
                        content_type="application/json", secure=True)
 print(json.dumps({

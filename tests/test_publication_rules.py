@@ -118,7 +118,9 @@ def target(request, db) -> Target:
         state,
         marker,
     )
-    child = Page(title="Child of the hidden procedure", slug=f"child-{case}")
+    child = ProcedurePage(
+        title="Child of the hidden procedure", slug=f"child-{case}", summary="A live child."
+    )
     procedure.add_child(instance=child)
     publish(child)
 
@@ -159,11 +161,11 @@ PATHS = {
         lambda d, t: t.procedure.slug in slugs_in(d["procedures"]["items"]),
     ),
     "article(slug)": (
-        '{ article(slug: "%(article_slug)s") { slug title intro } }',
+        '{ article(slug: "%(article_slug)s") { slug title introHtml } }',
         lambda d, t: d["article"] is not None,
     ),
     "articles": (
-        "{ articles(perPage: 100) { items { slug title intro } } }",
+        "{ articles(perPage: 100) { items { slug title introHtml } } }",
         lambda d, t: t.article.slug in slugs_in(d["articles"]["items"]),
     ),
     "page(urlPath)": (
@@ -172,8 +174,8 @@ PATHS = {
     ),
     "page(id)": ("{ page(id: %(id)s) { slug title } }", lambda d, t: d["page"] is not None),
     "pages": (
-        "{ pages(limit: 100) { slug title } }",
-        lambda d, t: t.procedure.slug in slugs_in(d["pages"]),
+        "{ pages(perPage: 100) { items { slug title } } }",
+        lambda d, t: t.procedure.slug in slugs_in(d["pages"]["items"]),
     ),
     "search": (
         '{ search(query: "hidden") { ... on ProcedurePage { slug title summary } } }',
@@ -216,8 +218,8 @@ PATHS = {
         lambda d, t: bool(d["page"]) and t.procedure.slug in slugs_in(d["page"]["ancestors"]),
     ),
     "redirects": (
-        "{ redirects { oldPath page { slug title } } }",
-        lambda d, t: t.procedure.slug in slugs_in(r["page"] for r in d["redirects"]),
+        "{ redirects { oldPath newPath } }",
+        lambda d, t: any(t.procedure.slug in (r["newPath"] or "") for r in d["redirects"]),
     ),
 }
 

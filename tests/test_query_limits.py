@@ -124,7 +124,7 @@ def test_request_body_size(client):
 
 @pytest.mark.django_db
 def test_per_page_ceiling(gql):
-    ceiling = settings.GRAPPLE["MAX_PAGE_SIZE"]
+    ceiling = settings.API_MAX_PAGE_SIZE
     assert_runs(gql.post(f"{{ procedures(perPage: {ceiling}) {{ items {{ slug }} }} }}"))
     response = gql.post(f"{{ procedures(perPage: {ceiling + 1}) {{ items {{ slug }} }} }}")
     assert response.status_code == 200
@@ -159,9 +159,9 @@ def test_defaults_are_sensible():
 def test_a_100_item_contract_query_fits_the_default_cost(gql):
     query = """
     { procedures(perPage: 100) { items {
-        id title slug urlPath summary body approach invasiveness permanence targets
+        id title slug urlPath summary bodyHtml approach invasiveness permanence targets
         muscles { name slug } recoveryTime recoveryDays sessions onset idealCandidates
-        image { url width height alt srcSet(sizes: [320, 640, 1280]) }
+        image { url width height alt srcSet(widths: [320, 640, 1280]) }
         relatedProcedures { slug title }
         lastPublishedAt
       } pagination { total } } }

@@ -61,8 +61,9 @@ def test_a_size_passed_as_a_string_variable_is_refused_not_uncosted(gql):
     query = 'query($l: String) { page(urlPath: "/") { children(limit: $l) { id } } }'
     response = gql.post(query, {"l": "100"})
     assert response.status_code == 400
-    assert "Variable '$l' of type 'String' used in position expecting type" in (
-        response.json()["errors"][0]["message"]
+    assert (
+        "Variable '$l' of type 'String' used in position expecting type"
+        in (response.json()["errors"][0]["message"])
     )
 
 

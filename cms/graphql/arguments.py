@@ -7,21 +7,6 @@ from graphql import GraphQLError, GraphQLID, GraphQLNonNull
 
 from .request_body import text_problem
 
-# grapple's list fields take `order` as a Django `order_by` string. Left open, it can sort by
-# any column, even across relations (`owner__password`), and its errors name the model's
-# fields. Only these public columns may be used.
-ORDERABLE_FIELDS = (
-    "id",
-    "title",
-    "slug",
-    "path",
-    "depth",
-    "first_published_at",
-    "last_published_at",
-    "created_at",
-    "name",
-)
-ORDER_TERM = re.compile(rf"^-?({'|'.join(ORDERABLE_FIELDS)})$")
 # Ids are database keys: ASCII digits (`"²"` and `"٣"` pass `isdigit()`) within a bigint.
 DATABASE_ID = re.compile(r"^[0-9]{1,19}$")
 MAX_DATABASE_ID = 2**63 - 1
@@ -57,14 +42,6 @@ def check_arguments(arguments: dict, definitions: dict) -> None:
         words = len(value.split()) if isinstance(value, str) else 0
         if name in SEARCH_ARGUMENTS and words > MAX_SEARCH_WORDS:
             raise bad_input(f"Argument '{name}' has more than {MAX_SEARCH_WORDS} words.")
-    order = arguments.get("order")
-    if isinstance(order, str):
-        terms = [term.strip() for term in order.split(",")]
-        if not all(ORDER_TERM.match(term) for term in terms):
-            raise bad_input(
-                f"order must be a comma-separated list of {', '.join(ORDERABLE_FIELDS)}, "
-                "each optionally prefixed with '-'."
-            )
 
 
 def strings_in(value) -> list[str]:

@@ -1,66 +1,157 @@
-"""The page interface every page type implements (grapple's `PAGE_INTERFACE` setting).
+"""The `Page` interface every page type implements, and the registry of page types.
 
-grapple's own filters its tree fields on `live` and `public` only, and `parent` not at all;
-here every one of them also drops expired pages and pages outside the request's site.
+Tree fields (`parent`, `children`, ...) return only pages the publication rule allows: live,
+unexpired, public, on the request's site.
 """
 
+import graphene
+from django.conf import settings
 from django.db.models import QuerySet
-from grapple.types.interfaces import PageInterface as GrapplePageInterface
-from grapple.utils import resolve_queryset
-from wagtail.models import Page
-
-from cms.search import ranked_ids
+from graphql import GraphQLError
+from wagtail.models import Page as WagtailPage
 
 from .planning import prefetch_pages
-from .publication import servable_pages
+from .publication import PREVIEW_ATTRIBUTE, servable_pages
+
+# Page model -> its GraphQL object type; apps register theirs with `page_type`.
+PAGE_TYPES: dict[type, type[graphene.ObjectType]] = {}
 
 
-class PageInterface(GrapplePageInterface):
-    def resolve_url_path(self: Page, info, **kwargs) -> str:
-        return public_url_path(self)
+def page_type(model: type[WagtailPage]):
+    """Class decorator: `cls` is the GraphQL type of `model`'s pages."""
 
-    def resolve_parent(self: Page, info, **kwargs) -> Page | None:
-        parent = self.get_parent()
-        return parent.specific if parent is not None else None
+    def register(cls):
+        PAGE_TYPES[model] = cls
+        return cls
 
-    def resolve_children(self: Page, info, **kwargs):
-        return page_list(self.get_children(), info, **kwargs)
-
-    def resolve_siblings(self: Page, info, **kwargs):
-        return page_list(self.get_siblings().exclude(pk=self.pk), info, **kwargs)
-
-    def resolve_next_siblings(self: Page, info, **kwargs):
-        return page_list(self.get_next_siblings().exclude(pk=self.pk), info, **kwargs)
-
-    def resolve_previous_siblings(self: Page, info, **kwargs):
-        return page_list(self.get_prev_siblings().exclude(pk=self.pk), info, **kwargs)
-
-    def resolve_descendants(self: Page, info, **kwargs):
-        return page_list(self.get_descendants(), info, **kwargs)
-
-    def resolve_ancestors(self: Page, info, **kwargs):
-        return page_list(self.get_ancestors(), info, **kwargs)
+    return register
 
 
-def page_list(qs: QuerySet, info, *, search_query: str | None = None, **kwargs):
-    """grapple's list arguments over the servable pages of `qs`, specific types."""
-    qs = servable_pages(qs, info.context)
-    if search_query:
-        qs = qs.filter(pk__in=search_page_ids(search_query))
-    pages = resolve_queryset(qs.specific(), info, **kwargs)
+def tree_arguments() -> dict:
+    return {
+        "in_menu": graphene.Boolean(description="Only pages shown in menus (or only hidden)."),
+        "limit": graphene.Int(default_value=20, description="At most this many pages (≤ 100)."),
+        "offset": graphene.Int(default_value=0, description="Skip this many pages first."),
+    }
+
+
+def tree_field(description: str) -> graphene.List:
+    return graphene.List(
+        graphene.NonNull(lambda: Page), required=True, description=description, **tree_arguments()
+    )
+
+
+def is_preview(page: WagtailPage) -> bool:
+    return getattr(page, PREVIEW_ATTRIBUTE, False)
+
+
+class Page(graphene.Interface):
+    """A page of the site, as readers see it."""
+
+    id = graphene.ID(
+        required=True,
+        description='The page id; a preview\'s is "<id>:preview", so a client cache never '
+        "confuses a draft with the live page.",
+    )
+    title = graphene.String(required=True)
+    slug = graphene.String(required=True)
+    url_path = graphene.String(
+        required=True, description="The path on the site, e.g. `/procedures/calf-liposuction/`."
+    )
+    seo_title = graphene.String(required=True, description="The SEO title, else the title.")
+    search_description = graphene.String(required=True, description='"" when none is set.')
+    first_published_at = graphene.DateTime()
+    last_published_at = graphene.DateTime(description="When the page last changed.")
+    is_preview = graphene.Boolean(required=True, description="A draft shown by preview token.")
+    parent = graphene.Field(lambda: Page, description="null at the site's home page.")
+    children = tree_field("The pages below this one, in the editors' order.")
+    siblings = tree_field("The other pages under the same parent.")
+    descendants = tree_field("Every page below this one.")
+    ancestors = tree_field("The pages above this one, from the home page down.")
+
+    @classmethod
+    def resolve_type(cls, instance, info):
+        return PAGE_TYPES[type(instance)]
+
+    @staticmethod
+    def resolve_id(page, info) -> str:
+        return f"{page.pk}:preview" if is_preview(page) else str(page.pk)
+
+    @staticmethod
+    def resolve_url_path(page, info) -> str:
+        return public_url_path(page)
+
+    @staticmethod
+    def resolve_seo_title(page, info) -> str:
+        return page.seo_title or page.title
+
+    @staticmethod
+    def resolve_search_description(page, info) -> str:
+        return page.search_description or ""
+
+    @staticmethod
+    def resolve_is_preview(page, info) -> bool:
+        return is_preview(page)
+
+    @staticmethod
+    def resolve_parent(page, info):
+        if page.depth <= 2:
+            return None
+        parent = servable_pages(
+            WagtailPage.objects.filter(path=page.path[: -page.steplen]), info.context
+        )
+        found = parent.specific().first()
+        return found if type(found) in PAGE_TYPES else None
+
+    @staticmethod
+    def resolve_children(page, info, **kwargs):
+        return page_list(page.get_children(), info, **kwargs)
+
+    @staticmethod
+    def resolve_siblings(page, info, **kwargs):
+        return page_list(page.get_siblings().exclude(pk=page.pk), info, **kwargs)
+
+    @staticmethod
+    def resolve_descendants(page, info, **kwargs):
+        return page_list(page.get_descendants(), info, **kwargs)
+
+    @staticmethod
+    def resolve_ancestors(page, info, **kwargs):
+        return page_list(page.get_ancestors(), info, **kwargs)
+
+
+def bounded(limit: int | None, offset: int | None) -> tuple[int, int]:
+    limit = 20 if limit is None else limit
+    offset = 0 if offset is None else offset
+    if not 0 <= limit <= settings.API_MAX_PAGE_SIZE:
+        raise GraphQLError(
+            f"limit must be between 0 and {settings.API_MAX_PAGE_SIZE}; got {limit}.",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    if offset < 0:
+        raise GraphQLError(
+            f"offset must be 0 or more; got {offset}.", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return limit, offset
+
+
+def page_list(qs: QuerySet, info, *, in_menu=None, limit=None, offset=None) -> list:
+    """The servable pages of `qs` in tree order, as their specific types, planned."""
+    limit, offset = bounded(limit, offset)
+    qs = servable_pages(qs, info.context).filter(content_type__in=page_content_types())
+    if in_menu is not None:
+        qs = qs.filter(show_in_menus=in_menu)
+    pages = list(qs.order_by("path").specific()[offset : offset + limit])
     return prefetch_pages(pages, info)
 
 
-def search_page_ids(query: str) -> list[int]:
-    """Pages matching a Wagtail search, best first.
+def page_content_types() -> list:
+    from django.contrib.contenttypes.models import ContentType
 
-    The database backend can only search a queryset filtered on indexed fields, so the
-    search runs over all pages and the publication rule is applied to the ids after.
-    """
-    return ranked_ids(Page.objects.all(), query)
+    return list(ContentType.objects.get_for_models(*PAGE_TYPES).values())
 
 
-def public_url_path(page: Page) -> str:
+def public_url_path(page: WagtailPage) -> str:
     """The page's path below its site's root page; Wagtail stores it with the root's slug."""
     parts = page.url_path.strip("/").split("/")
     # url_path starts at the site root page (depth 2), so its first segment is the root's slug.

@@ -61,7 +61,7 @@ def find_page(
 
 def site_url_path(info: GraphQLResolveInfo, url_path: str) -> str:
     """Wagtail's stored `url_path` (which starts at the site root page) for a public path."""
-    site = Site.find_for_request(info.context)
+    site = Site.find_for_request(info.context.request)
     root = site.root_page.url_path if site else "/"
     return root + url_path.strip("/") + "/" if url_path.strip("/") else root
 

@@ -4,23 +4,35 @@ import graphene
 from django.conf import settings
 from django.db.models import QuerySet
 from graphql import GraphQLError
-from grapple.types.structures import PaginationType
 
 
-def paginated_type(name: str, item_type) -> type[graphene.ObjectType]:
-    """A `<name>` object type with `items: [item_type!]!` and `pagination`."""
+class Pagination(graphene.ObjectType):
+    """Where this page of results sits in the whole list."""
+
+    total = graphene.Int(required=True, description="Items in the whole list.")
+    count = graphene.Int(required=True, description="Items on this page.")
+    per_page = graphene.Int(required=True)
+    current_page = graphene.Int(required=True)
+    prev_page = graphene.Int(description="null on the first page.")
+    next_page = graphene.Int(description="null on the last page.")
+    total_pages = graphene.Int(required=True)
+
+
+def paginated_type(name: str, item_type, description: str) -> type[graphene.ObjectType]:
+    """A `<name>` object type with `items: [item_type!]!` and `pagination: Pagination!`."""
     return type(
         name,
         (graphene.ObjectType,),
         {
+            "Meta": type("Meta", (), {"description": description}),
             "items": graphene.List(graphene.NonNull(item_type), required=True),
-            "pagination": graphene.Field(PaginationType, required=True),
+            "pagination": graphene.Field(Pagination, required=True),
         },
     )
 
 
 def pagination_arguments() -> dict[str, graphene.Argument]:
-    limit = settings.GRAPPLE["MAX_PAGE_SIZE"]
+    limit = settings.API_MAX_PAGE_SIZE
     return {
         "page": graphene.Argument(
             graphene.Int, description="1-based page number.", default_value=1
@@ -28,9 +40,13 @@ def pagination_arguments() -> dict[str, graphene.Argument]:
         "per_page": graphene.Argument(
             graphene.Int,
             description=f"Items a page, 1 to {limit}.",
-            default_value=settings.GRAPPLE["PAGE_SIZE"],
+            default_value=settings.API_PAGE_SIZE,
         ),
     }
+
+
+def bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 def paginate(items: QuerySet | list, page: int | None, per_page: int | None) -> dict:
@@ -38,22 +54,22 @@ def paginate(items: QuerySet | list, page: int | None, per_page: int | None) -> 
 
     An explicit `null` page or perPage means the default, as leaving it out does.
     """
-    limit = settings.GRAPPLE["MAX_PAGE_SIZE"]
+    limit = settings.API_MAX_PAGE_SIZE
     page = 1 if page is None else page
-    per_page = settings.GRAPPLE["PAGE_SIZE"] if per_page is None else per_page
+    per_page = settings.API_PAGE_SIZE if per_page is None else per_page
     if not 1 <= per_page <= limit:
-        raise GraphQLError(f"perPage must be between 1 and {limit}; got {per_page}.")
+        raise bad_input(f"perPage must be between 1 and {limit}; got {per_page}.")
     if page < 1:
-        raise GraphQLError(f"page must be 1 or more; got {page}.")
+        raise bad_input(f"page must be 1 or more; got {page}.")
     if page > settings.GRAPHQL_MAX_PAGE_NUMBER:
-        raise GraphQLError(f"page must be at most {settings.GRAPHQL_MAX_PAGE_NUMBER}; got {page}.")
+        raise bad_input(f"page must be at most {settings.GRAPHQL_MAX_PAGE_NUMBER}; got {page}.")
     total = items.count() if isinstance(items, QuerySet) else len(items)
     total_pages = max(1, -(-total // per_page))
     start = (page - 1) * per_page
     page_items = list(items[start : start + per_page]) if start < total else []
     return {
         "items": page_items,
-        "pagination": PaginationType(
+        "pagination": Pagination(
             total=total,
             count=len(page_items),
             per_page=per_page,

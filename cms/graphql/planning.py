@@ -1,41 +1,89 @@
 """Query planning: fetch what a selection asks for in a constant number of SQL queries.
 
-Each page model may declare `graphql_prefetches(tree, request)`, beside its `graphql_fields`,
-returning the `prefetch_related` lookups its fields need for that selection. A root resolver
-calls `prefetch_pages` once on everything it returns, so a list costs the same number of
-queries for 5 items as for 5,000, and a field nobody asked for costs nothing.
-`APIView(query_planning=False)` turns planning off, to measure grapple's item-by-item
-resolution against it (see `benchmarks/`).
+Each app declares, in its read module, a plan per page model: which GraphQL field reads
+which model relation (`register_plan`). A root resolver calls `prefetch_pages` once on
+everything it returns; the plan turns the selection into `prefetch_related` lookups, so a
+list costs the same number of queries for 5 items as for 5,000, and a field nobody asked
+for costs nothing.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpRequest
 from graphql import GraphQLResolveInfo
 
-from .publication import PREVIEW_ATTRIBUTE
+from .publication import PREVIEW_ATTRIBUTE, servable_pages
 from .selections import SelectionTree, selection_tree
 
-
-def planning_enabled(request: HttpRequest) -> bool:
-    return getattr(request, "query_planning", True)
+RENDITION_FIELDS = {"srcSet", "renditions"}
 
 
-def lookups_for(model: type, tree: SelectionTree, request: HttpRequest) -> list:
-    declare = getattr(model, "graphql_prefetches", None)
-    if declare is None or not planning_enabled(request):
+@dataclass(frozen=True)
+class Relation:
+    """A model relation one GraphQL field reads.
+
+    `kind` is "plain" (load the related rows), "image" (an image, with its renditions when a
+    rendition field is selected) or "pages" (servable pages only, planned in turn, left in
+    `to_attr` in tree order).
+    """
+
+    model_field: str
+    kind: str = "plain"
+    to_attr: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    relations: dict[str, Relation]
+    # For what no relation describes (e.g. pages a StreamField refers to by id).
+    after_fetch: Callable[[list, SelectionTree, object], None] | None = None
+
+
+PLANS: dict[type, Plan] = {}
+
+
+def register_plan(model: type, relations: dict[str, Relation], after_fetch=None) -> None:
+    PLANS[model] = Plan(relations=relations, after_fetch=after_fetch)
+
+
+def lookups_for(model: type, tree: SelectionTree, context) -> list:
+    plan = PLANS.get(model)
+    if plan is None or not context.query_planning:
         return []
-    return declare(tree, request)
+    lookups: list = []
+    for name, relation in plan.relations.items():
+        if name not in tree:
+            continue
+        if relation.kind == "pages":
+            target = model._meta.get_field(relation.model_field).related_model
+            pages = servable_pages(target.objects.order_by("path"), context)
+            lookups.append(
+                Prefetch(
+                    relation.model_field,
+                    queryset=planned_queryset(pages, tree[name], context),
+                    to_attr=relation.to_attr,
+                )
+            )
+            continue
+        lookups.append(relation.model_field)
+        if relation.kind == "image" and RENDITION_FIELDS & tree[name].keys():
+            lookups.append(f"{relation.model_field}__renditions")
+    return lookups
+
+
+def planned_queryset(queryset, tree: SelectionTree, context):
+    """`queryset` with the lookups its model's plan gives for `tree`."""
+    return queryset.prefetch_related(*lookups_for(queryset.model, tree, context))
 
 
 def prefetch_pages(pages: Iterable, info: GraphQLResolveInfo, *path: str) -> list:
     """Load, for each model among `pages`, what the field being resolved selects of it (under
     `path`, e.g. "items" for a paginated list); returns the pages as a list."""
     pages = list(pages)
-    request = info.context
-    if not planning_enabled(request):
+    context = info.context
+    if not context.query_planning:
         return pages
     tree = selection_tree(info, *path)
     by_model = defaultdict(list)
@@ -44,12 +92,12 @@ def prefetch_pages(pages: Iterable, info: GraphQLResolveInfo, *path: str) -> lis
         if page is not None and not getattr(page, PREVIEW_ATTRIBUTE, False):
             by_model[type(page)].append(page)
     for model, instances in by_model.items():
-        lookups = lookups_for(model, tree, request)
+        lookups = lookups_for(model, tree, context)
         if lookups:
             prefetch_related_objects(instances, *lookups)
-        after_fetch = getattr(model, "graphql_after_fetch", None)
-        if after_fetch is not None:
-            after_fetch(instances, tree, request)
+        plan = PLANS.get(model)
+        if plan is not None and plan.after_fetch is not None:
+            plan.after_fetch(instances, tree, context)
     return pages
 
 
@@ -59,22 +107,3 @@ def merge_trees(*trees: SelectionTree) -> SelectionTree:
         for name, subtree in tree.items():
             merged[name] = merge_trees(merged.get(name, {}), subtree)
     return merged
-
-
-def image_lookups(field: str, tree: SelectionTree) -> list:
-    """An image foreign key, and its renditions when `srcSet` or `rendition` is asked for."""
-    if field not in tree:
-        return []
-    lookups: list = [field]
-    if {"srcSet", "rendition"} & tree[field].keys():
-        lookups.append(f"{field}__renditions")
-    return lookups
-
-
-def planned_queryset(queryset, tree: SelectionTree, request: HttpRequest):
-    """`queryset` with the lookups its model declares for `tree`, for a nested `Prefetch`."""
-    return queryset.prefetch_related(*lookups_for(queryset.model, tree, request))
-
-
-def page_prefetch(lookup: str, queryset, tree: SelectionTree, request, to_attr: str) -> Prefetch:
-    return Prefetch(lookup, queryset=planned_queryset(queryset, tree, request), to_attr=to_attr)

@@ -2,8 +2,8 @@
 
 Two layers apply the same rule. Our own resolvers filter in SQL (`servable_pages`), so
 lists and counts are right. `PublicationGuard`, a GraphQL middleware, then checks every page
-any field returns, so a path we did not write ourselves (grapple's `parent`, a redirect's
-`page`, a site's `rootPage`, ...) cannot leak a draft or a private page either.
+any field returns, so a path that forgot the SQL filter cannot leak a draft or a private
+page either.
 """
 
 from collections.abc import Iterable
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 
 PREVIEW_ATTRIBUTE = "_served_as_preview"
 
@@ -27,19 +27,16 @@ class Visibility:
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> "Visibility":
-        cached = getattr(request, "_page_visibility", None)
-        if cached is None:
-            site = Site.find_for_request(request)
-            cached = cls(
-                site_root_path=site.root_page.path if site else "\uffff",
-                # Password, login and group restrictions alike: an API client passes none.
-                restricted_paths=tuple(
-                    PageViewRestriction.objects.values_list("page__path", flat=True)
-                ),
-                now=timezone.now(),
-            )
-            request._page_visibility = cached
-        return cached
+        """Read once per execution (see `APIContext.visibility`)."""
+        site = Site.find_for_request(request)
+        return cls(
+            site_root_path=site.root_page.path if site else "\uffff",
+            # Password, login and group restrictions alike: an API client passes none.
+            restricted_paths=tuple(
+                PageViewRestriction.objects.values_list("page__path", flat=True)
+            ),
+            now=timezone.now(),
+        )
 
     def allows(self, page: Page) -> bool:
         if getattr(page, PREVIEW_ATTRIBUTE, False):
@@ -66,8 +63,33 @@ class Visibility:
         return qs
 
 
-def servable_pages(qs: QuerySet, request: HttpRequest) -> QuerySet:
-    return Visibility.for_request(request).filter(qs)
+@dataclass(frozen=True)
+class ImageVisibility:
+    """Images are public unless their collection, or one above it, is restricted (as Wagtail
+    treats a child of a restricted collection)."""
+
+    restricted_collection_ids: frozenset[int]
+
+    @classmethod
+    def load(cls) -> "ImageVisibility":
+        paths = list(CollectionViewRestriction.objects.values_list("collection__path", flat=True))
+        if not paths:
+            return cls(frozenset())
+        below = Q()
+        for path in paths:
+            below |= Q(path__startswith=path)
+        return cls(frozenset(Collection.objects.filter(below).values_list("pk", flat=True)))
+
+    def allows(self, item) -> bool:
+        return item.collection_id not in self.restricted_collection_ids
+
+    def filter(self, qs: QuerySet) -> QuerySet:
+        return qs.exclude(collection_id__in=self.restricted_collection_ids)
+
+
+def servable_pages(qs: QuerySet, context) -> QuerySet:
+    """`qs` under the rule of the execution's `APIContext`."""
+    return context.visibility.filter(qs)
 
 
 def mark_preview(page: Page) -> Page:
@@ -82,9 +104,7 @@ class PublicationGuard:
     def resolve(self, next_resolver, root, info, **kwargs):
         result = next_resolver(root, info, **kwargs)
         if isinstance(result, Page):
-            if getattr(result, PREVIEW_ATTRIBUTE, False):
-                info.context.served_preview = True
-            return result if Visibility.for_request(info.context).allows(result) else None
+            return result if info.context.visibility.allows(result) else None
         if isinstance(result, QuerySet):
             if issubclass(result.model, Page):
                 return self.allowed(list(result), info)
@@ -96,5 +116,5 @@ class PublicationGuard:
     @staticmethod
     def allowed(items: Iterable, info) -> list:
         """The items minus the pages the rule does not allow (other items pass through)."""
-        visibility = Visibility.for_request(info.context)
+        visibility = info.context.visibility
         return [item for item in items if not isinstance(item, Page) or visibility.allows(item)]

@@ -22,6 +22,7 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute
 
 from . import persisted_queries, request_body, response_cache
+from .context import APIContext
 from .introspection import NoSchemaIntrospection
 from .limits import QueryLimits
 from .response_cache import CachedResponse
@@ -35,8 +36,6 @@ ACCEPTED_CONTENT_TYPES = (
     "application/x-www-form-urlencoded",
     "multipart/form-data",
 )
-# grapple reports these bad inputs as plain exceptions; their messages are for clients.
-CLIENT_ERROR_PREFIXES = ("Invalid filter specs", "This data type is not searchable")
 API_SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -89,7 +88,7 @@ def asks_for_preview(query: str) -> bool:
 class APIView(GraphQLView):
     """The public API. GraphiQL is served apart, at `/graphiql/`, and only when enabled.
 
-    `query_planning=False` resolves item by item as stock grapple does, and
+    `query_planning=False` resolves item by item (as stock grapple does), and
     `response_cache=False` skips the response cache; both exist for `make bench`.
     """
 
@@ -109,7 +108,6 @@ class APIView(GraphQLView):
         # public responses uncacheable; only the GraphiQL page needs it.
         if self.graphiql:
             return super().dispatch(request, *args, **kwargs)
-        request.query_planning = self.query_planning
         self.request_id = request_id_of(request)
         self.media_type = response_media_type(request)
         try:
@@ -128,6 +126,9 @@ class APIView(GraphQLView):
             response[name] = value
         response[REQUEST_ID_HEADER] = self.request_id
         return response
+
+    def get_context(self, request: HttpRequest) -> APIContext:
+        return APIContext(request=request, query_planning=self.query_planning)
 
     def error_response(self, status: int, error: dict) -> HttpResponse:
         response = HttpResponse(
@@ -322,7 +323,7 @@ class APIView(GraphQLView):
             prepared.document,
             root_value=self.get_root_value(request),
             context_value=self.get_context(request),
-            variable_values=prepared.variables,
+            variable_values=variables,
             operation_name=operation_name,
             middleware=self.get_middleware(request),
         )
@@ -337,8 +338,6 @@ class APIView(GraphQLView):
             formatted = error.formatted
             formatted["extensions"] = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
             return formatted
-        if isinstance(original, TypeError) and str(original).startswith(CLIENT_ERROR_PREFIXES):
-            return {**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}}
         if isinstance(original, DataError):
             # The database refused a value the client sent (out of range, unstorable).
             formatted = error.formatted

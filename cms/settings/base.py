@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
-    "grapple",
     "graphene_django",
     "wagtail_headless_preview",
     "corsheaders",
@@ -142,6 +141,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The app serves media from MEDIA_ROOT itself (public images only, see cms/media.py) unless
+# they live in shared storage that serves them.
+SERVE_MEDIA = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -163,9 +165,11 @@ WAGTAIL_HEADLESS_PREVIEW = {
 }
 
 # Renditions are made on request, so a client could fill the disk by asking for every width.
-# Only these widths and formats are made; `srcSet` leaves out any other width it is asked for.
+# Only these widths are made; an asked width is snapped up to one of them.
 IMAGE_WIDTHS = (160, 320, 480, 640, 768, 960, 1280, 1600, 1920)
-IMAGE_FORMATS = ("", "|format-webp", "|format-jpeg", "|format-png")
+# Image URLs in the API are absolute: from this base (a CDN or bucket) when set, else from
+# the request's own scheme and host, so a phone on the network can load them.
+MEDIA_PUBLIC_URL = os.environ.get("MEDIA_PUBLIC_URL", "")
 
 # GraphQL
 GRAPHENE = {
@@ -175,24 +179,24 @@ GRAPHENE = {
         "cms.graphql.publication.PublicationGuard",
     ],
 }
-GRAPPLE = {
-    "APPS": ["home", "procedures", "images"],
-    "ADD_SEARCH_HIT": False,
-    "PAGE_SIZE": env_int("GRAPHQL_PAGE_SIZE", 10),
-    "MAX_PAGE_SIZE": env_int("GRAPHQL_MAX_PAGE_SIZE", 100),
-    "EXPOSE_GRAPHIQL": False,
-    "RICHTEXT_FORMAT": "html",
-    "PAGE_INTERFACE": "cms.graphql.interfaces.PageInterface",
-    "ALLOWED_IMAGE_FILTERS": [
-        f"width-{width}{image_format}" for width in IMAGE_WIDTHS for image_format in IMAGE_FORMATS
-    ],
-}
+API_PAGE_SIZE = env_int("GRAPHQL_PAGE_SIZE", 10)
+API_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHIQL_ENABLED = False
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000")
 CORS_URLS_REGEX = r"^/graphql/?$"
 CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
+# Apollo Client sends its name and version; scripts may read the cache validators.
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "content-type",
+    "if-none-match",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "x-request-id",
+]
+CORS_EXPOSE_HEADERS = ["ETag", "X-Cache", "X-Request-ID"]
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,233 @@
+"""Root fields that span page types: routing, sitemaps, search, redirects, previews, sync."""
+
+from datetime import UTC, datetime, timedelta
+
+import graphene
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+from graphene.utils.str_converters import to_snake_case
+from graphql import GraphQLError
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import Page as WagtailPage
+from wagtail.models import Site
+
+from cms.models import PageEvent
+from cms.search import ranked_ids
+
+from .interfaces import PAGE_TYPES, Page, public_url_path
+from .pages import find_page, lookup_arguments, preview_page
+from .pagination import paginate, paginated_type, pagination_arguments
+from .planning import prefetch_pages
+from .publication import servable_pages
+
+MAX_SEARCH_RESULTS = 100
+# A page being published while a sync runs may commit with a slightly earlier timestamp;
+# `until` stays this far behind now, so the next sync sees it (pages may come twice).
+SYNC_OVERLAP = timedelta(seconds=10)
+
+
+def bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+class Redirect_(graphene.ObjectType):  # noqa: N801 (the model's name is taken)
+    """An old path that now leads elsewhere."""
+
+    class Meta:
+        name = "Redirect"
+
+    old_path = graphene.String(required=True)
+    new_path = graphene.String(
+        description="A path on this site or an absolute URL; null when its target page is "
+        "not live and public."
+    )
+    is_permanent = graphene.Boolean(required=True)
+
+
+class RemovedPage(graphene.ObjectType):
+    """A path that stopped serving a page (unpublished, deleted, moved, private or expired)."""
+
+    id = graphene.ID(required=True)
+    url_path = graphene.String(required=True)
+    removed_at = graphene.DateTime(required=True)
+
+
+class Changes(graphene.ObjectType):
+    """What changed since a time. Apply `removed` (by `urlPath`) first, then upsert `pages`
+    (by `id`): a moved page is in both. A page may come again in the next call."""
+
+    pages = graphene.List(graphene.NonNull(Page), required=True)
+    removed = graphene.List(graphene.NonNull(RemovedPage), required=True)
+    until = graphene.DateTime(required=True, description="Pass as `since` next time.")
+    has_more = graphene.Boolean(required=True, description="Call again now with `until`.")
+
+
+def page_type_enum() -> type[graphene.Enum]:
+    """One value per page type (`PROCEDURE_PAGE`, ...), from the registered page types."""
+    members = {
+        to_snake_case(node._meta.name).upper(): f"{model._meta.app_label}.{model._meta.model_name}"
+        for model, node in PAGE_TYPES.items()
+    }
+    return graphene.Enum("PageType", list(members.items()), description="A kind of page.")
+
+
+def generic_query() -> type[graphene.ObjectType]:
+    """The root fields of this module; built after the apps registered their page types."""
+    page_type = page_type_enum()
+    page_list = paginated_type(
+        "PageList", Page, "One page of the site's pages and where it sits in the list."
+    )
+
+    class GenericQuery(graphene.ObjectType):
+        page = graphene.Field(
+            Page,
+            description="Any live page by URL path or id (a catch-all route), or a draft by "
+            "preview token.",
+            **lookup_arguments(),
+        )
+        pages = graphene.Field(
+            graphene.NonNull(page_list),
+            description="Every live page in tree order, for sitemaps and static generation.",
+            page_type=graphene.Argument(page_type, description="Only pages of this type."),
+            **pagination_arguments(),
+        )
+        search = graphene.List(
+            graphene.NonNull(Page),
+            required=True,
+            description="Live pages matching the words, best match first.",
+            query=graphene.String(required=True),
+            limit=graphene.Int(default_value=20, description=f"At most {MAX_SEARCH_RESULTS}."),
+        )
+        redirects = graphene.List(
+            graphene.NonNull(Redirect_),
+            required=True,
+            description="Old paths of this site and where they lead now.",
+        )
+        preview = graphene.Field(
+            Page,
+            token=graphene.String(required=True),
+            description="The draft an editor's preview token points at; null when the token "
+            "is wrong, expired or its page is gone.",
+        )
+        changes = graphene.Field(
+            graphene.NonNull(Changes),
+            since=graphene.DateTime(required=True),
+            limit=graphene.Int(default_value=100, description="At most this many pages (≤ 100)."),
+            description="Pages changed and paths removed since a time, for offline sync.",
+        )
+
+        @staticmethod
+        def resolve_page(root, info, **kwargs):
+            page = find_page(WagtailPage, info, **kwargs)
+            if page is not None and type(page) not in PAGE_TYPES:
+                return None
+            return prefetch_pages([page], info)[0]
+
+        @staticmethod
+        def resolve_pages(root, info, page_type=None, page=1, per_page=None):
+            qs = servable_pages(WagtailPage.objects.filter(depth__gt=1), info.context)
+            qs = qs.filter(content_type__in=content_types(page_type))
+            result = paginate(qs.order_by("path").specific(), page, per_page)
+            prefetch_pages(result["items"], info, "items")
+            return result
+
+        @staticmethod
+        def resolve_search(root, info, query, limit=20):
+            limit = 20 if limit is None else limit
+            if not 1 <= limit <= MAX_SEARCH_RESULTS:
+                raise bad_input(f"limit must be between 1 and {MAX_SEARCH_RESULTS}; got {limit}.")
+            ids = ranked_ids(WagtailPage.objects.all(), query)
+            qs = servable_pages(WagtailPage.objects.filter(pk__in=ids), info.context)
+            by_id = {
+                page.pk: page for page in qs.filter(content_type__in=content_types()).specific()
+            }
+            pages = [by_id[pk] for pk in ids if pk in by_id][:limit]
+            return prefetch_pages(pages, info)
+
+        @staticmethod
+        def resolve_redirects(root, info):
+            site = Site.find_for_request(info.context.request)
+            redirects = Redirect.objects.filter(Q(site=site) | Q(site__isnull=True))
+            redirects = redirects.select_related("redirect_page").order_by("old_path")
+            visibility = info.context.visibility
+            answer = []
+            for redirect in redirects:
+                target = redirect.redirect_page
+                if target is not None:
+                    new_path = public_url_path(target) if visibility.allows(target) else None
+                    if new_path and redirect.redirect_page_route_path:
+                        new_path = new_path.rstrip("/") + redirect.redirect_page_route_path
+                else:
+                    new_path = redirect.redirect_link or None
+                answer.append(
+                    Redirect_(
+                        old_path=redirect.old_path,
+                        new_path=new_path,
+                        is_permanent=redirect.is_permanent,
+                    )
+                )
+            return answer
+
+        @staticmethod
+        def resolve_preview(root, info, token):
+            page = preview_page(WagtailPage, token)
+            return page if page is not None and type(page) in PAGE_TYPES else None
+
+        @staticmethod
+        def resolve_changes(root, info, since: datetime, limit=100):
+            return changes_since(info, since, limit)
+
+    return GenericQuery
+
+
+def content_types(page_type=None) -> list:
+    """The content types of the API's page types, or of the one `PageType` member given."""
+    models = list(PAGE_TYPES)
+    if page_type is not None:
+        models = [model for model in models if model._meta.label_lower == page_type.value]
+    return list(ContentType.objects.get_for_models(*models).values())
+
+
+def changes_since(info, since: datetime, limit: int | None) -> Changes:
+    limit = 100 if limit is None else limit
+    if not 1 <= limit <= 100:
+        raise bad_input(f"limit must be between 1 and 100; got {limit}.")
+    if timezone.is_naive(since):
+        since = since.replace(tzinfo=UTC)
+    now = timezone.now()
+    events = PageEvent.objects.filter(at__gte=since).order_by("at", "pk")
+    changed_ids: list[int] = []
+    # The window read is [since, end); the next call starts at `until`, a little before `end`
+    # when nothing is left, so a change committing late with an earlier time is not missed.
+    end, until, has_more = now, max(since, now - SYNC_OVERLAP), False
+    for event in events.filter(kind=PageEvent.Kind.CHANGED).iterator():
+        if event.page_id in changed_ids:
+            continue
+        if len(changed_ids) == limit:
+            end = until = event.at
+            has_more = True
+            break
+        changed_ids.append(event.page_id)
+    pages = servable_pages(WagtailPage.objects.filter(pk__in=changed_ids), info.context)
+    by_id = {page.pk: page for page in pages.filter(content_type__in=content_types()).specific()}
+    served = [by_id[pk] for pk in changed_ids if pk in by_id]
+    serving = {(page.pk, public_url_path(page)) for page in served}
+    removed = []
+    for event in events.filter(kind=PageEvent.Kind.REMOVED, at__lt=end):
+        if (event.page_id, event.url_path) not in serving:
+            removed.append(
+                RemovedPage(id=str(event.page_id), url_path=event.url_path, removed_at=event.at)
+            )
+    # Expiry hides a page without any event: a page whose expire_at fell in the window.
+    expired = WagtailPage.objects.filter(expire_at__gte=since, expire_at__lte=end)
+    for page in expired.filter(path__startswith=info.context.visibility.site_root_path):
+        removed.append(
+            RemovedPage(id=str(page.pk), url_path=public_url_path(page), removed_at=page.expire_at)
+        )
+    return Changes(
+        pages=prefetch_pages(served, info, "pages"),
+        removed=removed,
+        until=until,
+        has_more=has_more,
+    )

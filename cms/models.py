@@ -1,0 +1,26 @@
+"""The change log apps sync from: which page changed or stopped being served, and when."""
+
+from django.db import models
+
+
+class PageEvent(models.Model):
+    """One change to what a URL path serves, recorded as it happens (see `cms/sync.py`).
+
+    Wagtail keeps no row for a page that was deleted or a path a page moved away from, so an
+    offline app could not learn of them from the pages alone.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGED = "changed", "Changed"
+        REMOVED = "removed", "Removed"
+
+    page_id = models.BigIntegerField(db_index=True)
+    url_path = models.CharField(max_length=2048, help_text="Public path at the time.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.url_path} at {self.at:%Y-%m-%d %H:%M:%S}"
