@@ -1,6 +1,8 @@
 """Each limit at its edge: a request at the limit runs, one step over gets a clear error."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -151,7 +153,7 @@ def test_string_argument_length(gql):
 def test_defaults_are_sensible():
     defaults = QueryLimits.from_settings()
     assert defaults.max_depth == 10
-    assert defaults.max_cost == 25000
+    assert defaults.max_cost == 50000
     assert defaults.max_body_bytes == 32768
 
 
@@ -167,3 +169,72 @@ def test_a_100_item_contract_query_fits_the_default_cost(gql):
       } pagination { total } } }
     """
     assert_runs(gql.post(query))
+
+
+EXAMPLE_QUERIES = Path(__file__).resolve().parent.parent / "examples" / "src" / "queries"
+OFFLINE_EVERYTHING = """
+query Offline($since: DateTime!) {
+  changes(since: $since, limit: 100) {
+    pages {
+      __typename id title slug urlPath seoTitle searchDescription lastPublishedAt
+      ... on ProcedurePage {
+        summary bodyHtml approach invasiveness permanence targets recoveryTime recoveryDays
+        sessions onset idealCandidates muscles { id name slug }
+        image { id url width height alt srcSet(widths: [320, 640, 960])
+                renditions(widths: [160], square: true) { url width height } }
+        relatedProcedures { id slug title image { url alt } }
+      }
+      ... on ArticlePage {
+        introHtml benefits targetMuscles { id name slug } reviewedBy lastReviewed
+        heroImage { id url alt srcSet }
+        body { __typename id ... on HeadingBlock { text } ... on ParagraphBlock { html }
+               ... on ListBlock { items } ... on BenefitsBlock { items }
+               ... on ProcedureBlock { procedure { id slug } } }
+      }
+    }
+    removed { id urlPath removedAt }
+    until hasMore
+  }
+}
+"""
+
+
+def example_documents() -> list[str]:
+    return [
+        match.group(1)
+        for path in sorted(EXAMPLE_QUERIES.glob("*.ts"))
+        for match in re.finditer(r"graphql\(`(.*?)`\)", path.read_text(), re.DOTALL)
+    ]
+
+
+@pytest.mark.django_db
+def test_every_example_client_query_fits_the_limits(gql):
+    documents = example_documents()
+    assert len(documents) >= 7
+    for document in documents:
+        variables = {
+            "since": "2020-01-01T00:00:00+00:00",
+            "slug": "calf-liposuction",
+            "urlPath": "/",
+            "query": "calf",
+            "token": "x",
+        }
+        used = {name: value for name, value in variables.items() if f"${name}" in document}
+        response = gql.post(document, used)
+        assert response.status_code == 200, (document, response.content)
+        codes = [e["extensions"]["code"] for e in response.json().get("errors", [])]
+        assert "QUERY_TOO_COMPLEX" not in codes, document
+
+
+@pytest.mark.django_db
+def test_a_whole_offline_sync_page_fits_the_default_cost(gql):
+    assert_runs(gql.post(OFFLINE_EVERYTHING, {"since": "2020-01-01T00:00:00+00:00"}))
+
+
+@pytest.mark.django_db
+def test_nested_page_lists_stay_refused(gql):
+    abusive = (
+        "{ pages(perPage: 100) { items { descendants(limit: 100) { "
+        "descendants(limit: 100) { id title } } } } }"
+    )
+    assert_refused(gql.post(abusive), "exceeds the limit of 50000")

@@ -3,9 +3,9 @@
 Tokens are bounded by the parser. Depth, aliases, fields and cost are a validation rule
 (`limits_rule`) over the operation that will execute, run after graphql-core's own rules and
 after the variables are coerced, so `perPage: $n` costs what `$n` says as an `Int`.
-Cost: every field costs 1 plus its children; a list field multiplies that by its size (its
-own `limit`/`perPage`, that of the field above it, or
-`DEFAULT_LIST_SIZE`). Introspection fields (`__schema`, `__typename`, ...) cost nothing.
+Cost: every field costs 1 plus its children; a list of objects multiplies that by its size
+(its own `limit`/`perPage`, that of the field above it, or `DEFAULT_LIST_SIZE`); a list of
+scalars costs 1. Introspection fields (`__schema`, `__typename`, ...) cost nothing.
 """
 
 from dataclasses import dataclass
@@ -155,7 +155,9 @@ class _Walker:
                 size_hint=None if is_list else hint,
             )
         cost = 1 + children + self.list_argument_items(node)
-        if is_list:
+        # A list of objects is work per item; a list of scalars (`targets`, `benefits`) is one
+        # value read with its parent, so it costs as one field.
+        if is_list and node.selection_set:
             cost *= hint if hint is not None else self.limits.default_list_size
         return cost
 

@@ -215,7 +215,9 @@ GRAPHQL_LIMITS = {
     "MAX_ALIASES": env_int("GRAPHQL_MAX_ALIASES", 20),
     "MAX_FIELDS": env_int("GRAPHQL_MAX_FIELDS", 300),
     "MAX_TOKENS": env_int("GRAPHQL_MAX_TOKENS", 2000),
-    "MAX_COST": env_int("GRAPHQL_MAX_COST", 25000),
+    # A whole offline-sync page (100 pages, every field) costs about 33,000; lists of pages
+    # nested in lists of pages (100 x 100 x 100) cost millions.
+    "MAX_COST": env_int("GRAPHQL_MAX_COST", 50000),
     "MAX_BODY_BYTES": env_int("GRAPHQL_MAX_BODY_BYTES", 32768),
     "MAX_STRING_LENGTH": env_int("GRAPHQL_MAX_STRING_LENGTH", 512),
     "DEFAULT_LIST_SIZE": env_int("GRAPHQL_PAGE_SIZE", 10),
