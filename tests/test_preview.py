@@ -14,6 +14,7 @@ from procedures.models import ProcedurePage
 SELECTIONS = {
     "procedure": "title summary",
     "page": "title ... on ProcedurePage { summary }",
+    "preview": "title ... on ProcedurePage { summary }",
     "article": "title",
 }
 
@@ -102,3 +103,35 @@ def test_an_expired_token_returns_nothing(editor, gql):
     with mock.patch("django.core.signing.time.time", return_value=eleven_minutes_later):
         response = gql.post(query("procedure"), {"token": token})
     assert response.json() == {"data": {"procedure": None}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["procedure", "page", "preview"])
+def test_a_deleted_pages_token_returns_nothing(editor, gql, make_procedure, field):
+    page = make_procedure("short-lived")
+    token = token_of(preview_url(editor, page, summary="Draft of a page about to go."))
+    lookup = (
+        query(field).replace("$token: String", "$token: String!")
+        if field == "preview"
+        else query(field)
+    )
+    assert gql(lookup, {"token": token})[field] is not None
+    ProcedurePage.objects.get(pk=page.pk).delete()
+    assert gql(lookup, {"token": token}) == {field: None}
+
+
+@pytest.mark.django_db
+@override_settings(PREVIEW_TOKEN_MAX_AGE=600)
+@pytest.mark.parametrize("field", ["page", "preview"])
+def test_every_token_field_applies_the_same_age(editor, gql, field):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    token = token_of(preview_url(editor, page, summary="Old draft."))
+    lookup = (
+        query(field).replace("$token: String", "$token: String!")
+        if field == "preview"
+        else query(field)
+    )
+    eleven_minutes_later = time.time() + 660
+    with mock.patch("django.core.signing.time.time", return_value=eleven_minutes_later):
+        response = gql.post(lookup, {"token": token})
+    assert response.json() == {"data": {field: None}}

@@ -72,10 +72,11 @@ def preview_signer() -> TimestampSigner:
 
 
 def preview_page(model: type[Page], token: str) -> Page | None:
-    """The draft behind a preview token, if the token is genuine, unexpired and of `model`.
+    """The draft behind a preview token, or None: the one check every `token` argument uses.
 
-    wagtail-headless-preview checks the signature but not its age; a token here lasts
-    `PREVIEW_TOKEN_MAX_AGE` seconds.
+    The token must be genuine (signed with the project's key), younger than
+    `PREVIEW_TOKEN_MAX_AGE` (wagtail-headless-preview checks the signature but not the age),
+    known, for a page that still exists (a never-saved page has no id yet), and of `model`.
     """
     try:
         preview_signer().unsign(token, max_age=settings.PREVIEW_TOKEN_MAX_AGE)
@@ -84,5 +85,10 @@ def preview_page(model: type[Page], token: str) -> Page | None:
     preview = PagePreview.objects.filter(token=token).first()
     if preview is None:
         return None
-    page = preview.as_page()
+    try:
+        page = preview.as_page()
+    except (ValueError, LookupError, AttributeError):
+        return None  # content written by another version of the models
+    if page.pk is not None and not Page.objects.filter(pk=page.pk).exists():
+        return None
     return mark_preview(page) if isinstance(page, model) else None

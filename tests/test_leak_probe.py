@@ -1,0 +1,214 @@
+"""A probe driven by `schema.graphql`: every field that looks content up by id, slug, URL
+path, token or search words is asked for hidden content of every kind, and nothing hidden
+comes back. A field added later is probed without anyone remembering to add it here.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    build_schema,
+    get_named_type,
+)
+from test_client_contract import SCHEMA
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
+
+from home.models import HomePage
+from procedures.models import ProcedureIndexPage, ProcedurePage
+
+MARK = "probemark"
+# The other site's page is public there, and hidden only from this site.
+OTHER_MARK = "othersitemark"
+LOOKUP_ARGUMENTS = {"id", "slug", "urlPath", "token", "query", "searchQuery"}
+HIDDEN_CASES = ("draft", "unpublished", "expired", "private", "scheduled", "other-site")
+
+assert isinstance(SCHEMA, type(build_schema("type Query { a: Int }")))
+
+
+def lookup_fields() -> list[tuple[str, str]]:
+    """(type, field) for every field taking a lookup argument, anywhere in the schema."""
+    found = []
+    for name, graphql_type in SCHEMA.type_map.items():
+        if name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            if LOOKUP_ARGUMENTS & set(field.args):
+                found.append((name, field_name))
+    return found
+
+
+def selection(graphql_type, depth: int = 0) -> str:
+    """Every field a client could read below `graphql_type`, three levels deep."""
+    named = get_named_type(graphql_type)
+    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return ""
+    if depth >= 3:
+        return "{ __typename }"
+    parts = ["__typename"]
+    types = [named]
+    if isinstance(named, GraphQLInterfaceType):
+        types += list(SCHEMA.get_possible_types(named))
+    for index, owner in enumerate(types):
+        fields = []
+        for field_name, field in owner.fields.items():
+            arguments = ""
+            required = [a for a, arg in field.args.items() if isinstance(arg.type, GraphQLNonNull)]
+            if required == ["widths"]:
+                arguments = "(widths: [320])"
+            elif required:
+                continue
+            fields.append(f"{field_name}{arguments} {selection(field.type, depth + 1)}")
+        if index == 0:
+            parts += fields
+        else:
+            parts.append(f"... on {owner.name} {{ {' '.join(fields)} }}")
+    return "{ " + " ".join(parts) + " }"
+
+
+def hide(page: Page, case: str) -> None:
+    if case == "draft":
+        page.save_revision()
+        return
+    revision = page.save_revision()
+    if case == "scheduled":
+        page.go_live_at = timezone.now() + timedelta(days=1)
+        page.save_revision().publish()
+        return
+    revision.publish()
+    if case == "unpublished":
+        page.unpublish()
+    elif case == "expired":
+        Page.objects.filter(pk=page.pk).update(expire_at=timezone.now() - timedelta(hours=1))
+    elif case == "private":
+        PageViewRestriction.objects.create(page=page, restriction_type="login")
+
+
+@pytest.fixture
+def hidden(db, editor_client) -> dict:
+    """Hidden pages of every kind, an image of a private collection on a live page, a
+    redirect to a hidden page and tokens that must not work; returns what to look them up by."""
+    index = ProcedureIndexPage.objects.get()
+    other_home = HomePage(title="Other site", slug="other-home")
+    Page.get_first_root_node().add_child(instance=other_home)
+    other_home.save_revision().publish()
+    Site.objects.create(hostname="other.example", port=80, root_page=other_home)
+    pages = {}
+    for case in HIDDEN_CASES:
+        parent = other_home if case == "other-site" else index
+        mark = OTHER_MARK if case == "other-site" else MARK
+        page = ProcedurePage(
+            title=f"Hidden {mark} {case}",
+            slug=f"{mark}-{case}",
+            summary=f"{mark} summary",
+            live=case not in ("draft", "scheduled"),
+        )
+        parent.add_child(instance=page)
+        hide(page, "live" if case == "other-site" else case)
+        pages[case] = page
+    # A live page with a newer draft: only the draft carries the mark.
+    live = ProcedurePage.objects.get(slug="botox-calf-reduction")
+    live.summary = f"{MARK} newer draft"
+    live.save_revision()
+    # An image in a child of a restricted collection, shown on a live page.
+    private = Collection.get_first_root_node().add_child(name=f"{MARK} private")
+    inner = private.add_child(name=f"{MARK} inner")
+    CollectionViewRestriction.objects.create(collection=private, restriction_type="login")
+    shown = ProcedurePage.objects.get(slug="calf-liposuction")
+    shown.image.collection = inner
+    shown.image.description = f"{MARK} alt"
+    shown.image.save()
+    Redirect.objects.create(old_path="/old-probe", redirect_page=pages["draft"])
+    return {
+        "ids": [str(page.pk) for page in pages.values()],
+        "slugs": [page.slug for page in pages.values()],
+        "paths": [f"/procedures/{page.slug}/" for page in pages.values()]
+        + [f"/{pages['other-site'].slug}/"],
+        "tokens": [editor_client.token(pages["draft"]) + "x", "id=1:forged:token", ""],
+        "words": [MARK, f"{MARK} summary", OTHER_MARK],
+    }
+
+
+@pytest.fixture
+def editor_client(client, django_user_model):
+    """Makes genuine-looking but invalid tokens: a real token with a wrong signature."""
+
+    class Tokens:
+        @staticmethod
+        def token(page) -> str:
+            return page.create_page_preview().token
+
+    return Tokens()
+
+
+def values_for(argument: str, hidden: dict) -> list[str]:
+    return {
+        "id": hidden["ids"],
+        "slug": hidden["slugs"],
+        "urlPath": hidden["paths"],
+        "token": hidden["tokens"],
+        "query": hidden["words"],
+        "searchQuery": hidden["words"],
+    }[argument]
+
+
+def test_the_probe_finds_the_lookup_fields():
+    fields = {field for _, field in lookup_fields()}
+    assert {"article", "procedure", "procedures", "page", "search", "preview"} <= fields
+    # Lookups exist only at the root; a nested one needs a path here before it is probed.
+    assert {owner for owner, _ in lookup_fields()} == {"Query"}
+
+
+# The probe selects every readable field three levels deep, far past the cost and field
+# limits an app meets; it tests visibility, so the limits are lifted for it.
+@override_settings(
+    GRAPHQL_LIMITS={
+        "MAX_DEPTH": 20,
+        "MAX_ALIASES": 20,
+        "MAX_FIELDS": 100_000,
+        "MAX_TOKENS": 100_000,
+        "MAX_COST": 10**12,
+        "MAX_BODY_BYTES": 10**7,
+        "MAX_STRING_LENGTH": 512,
+        "DEFAULT_LIST_SIZE": 10,
+    }
+)
+@pytest.mark.parametrize(("owner", "field"), lookup_fields())
+def test_no_lookup_field_shows_hidden_content(gql, hidden, owner, field):
+    definition = SCHEMA.query_type.fields[field]
+    probed = 0
+    for argument, arg in definition.args.items():
+        if argument not in LOOKUP_ARGUMENTS:
+            continue
+        named = get_named_type(arg.type)
+        type_name = named.name + ("!" if isinstance(arg.type, GraphQLNonNull) else "")
+        if isinstance(arg.type, GraphQLList):
+            continue
+        document = (
+            f"query Probe($v: {type_name}) {{ {field}({argument}: $v) "
+            f"{selection(definition.type)} }}"
+        )
+        for value in values_for(argument, hidden):
+            for host in ("testserver", "other.example"):
+                response = gql.client.post(
+                    "/graphql/",
+                    {"query": document, "variables": {"v": value}},
+                    content_type="application/json",
+                    HTTP_HOST=host,
+                )
+                assert response.status_code == 200, (field, argument, value, response.content)
+                body = response.content.decode().lower()
+                assert MARK not in body, (field, argument, value, host, body[:500])
+                if host == "testserver":
+                    assert OTHER_MARK not in body, (field, argument, value, body[:500])
+                assert "internal_server_error" not in body, (field, argument, value, body[:500])
+                probed += 1
+    assert probed > 0
