@@ -1,6 +1,7 @@
 """The site's home page and the educational article."""
 
 import graphene
+from django import forms
 from django.db import models
 from grapple.models import (
     GraphQLField,
@@ -10,32 +11,41 @@ from grapple.models import (
     GraphQLString,
 )
 from grapple.registry import registry
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
     InlinePanel,
-    MultiFieldPanel,
     ObjectList,
     TabbedInterface,
 )
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
-from wagtail_headless_preview.models import HeadlessMixin
 
+from cms.citations import Citation
 from cms.graphql.fields import GraphQLList
 from cms.graphql.planning import image_lookups, merge_trees, planned_queryset
 from cms.graphql.publication import servable_pages
+from cms.preview import EmbeddedPreviewMixin
+from procedures.fields import ProtectingParentalManyToManyField
+from reviews.pages import MedicallyReviewedMixin
+from reviews.panels import ReviewPanel
 
 from .blocks import ArticleBodyBlock, procedure_page_type
 
 
-class HomePage(HeadlessMixin, Page):
-    """The site root at `/`; the article and the procedure index live under it."""
+class HomePage(EmbeddedPreviewMixin, Page):
+    """The site root at `/`; the article and the procedure index live under it.
+
+    Without a frontend, `/` is a small page linking the admin, the API and the docs.
+    """
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["home.ArticlePage", "procedures.ProcedureIndexPage"]
     max_count = 1
+
+    class Meta:
+        verbose_name = "home page"
 
 
 class ArticleBenefit(Orderable):
@@ -47,7 +57,11 @@ class ArticleBenefit(Orderable):
     panels = [FieldPanel("text")]
 
 
-class ArticlePage(HeadlessMixin, Page):
+class ArticleCitation(Citation):
+    page = ParentalKey("home.ArticlePage", on_delete=models.CASCADE, related_name="citations")
+
+
+class ArticlePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     """An educational article; procedures appear in its body by reference."""
 
     intro = RichTextField(
@@ -66,22 +80,11 @@ class ArticlePage(HeadlessMixin, Page):
         ArticleBodyBlock(),
         help_text="Headings, paragraphs, lists, the benefits list and procedures by reference.",
     )
-    target_muscles = ParentalManyToManyField(
+    target_muscles = ProtectingParentalManyToManyField(
         "procedures.Muscle",
         blank=True,
         related_name="articles",
         help_text="The muscles the article says calf reduction targets.",
-    )
-    reviewed_by = models.CharField(
-        max_length=255,
-        blank=True,
-        null=True,
-        help_text="Name and credentials of the clinician who last reviewed the medical content.",
-    )
-    last_reviewed = models.DateField(
-        blank=True,
-        null=True,
-        help_text="When the medical content was last reviewed.",
     )
 
     content_panels = [
@@ -92,11 +95,14 @@ class ArticlePage(HeadlessMixin, Page):
     ]
     facts_panels = [
         InlinePanel("benefits", heading="Benefits", label="Benefit"),
-        FieldPanel("target_muscles"),
-        MultiFieldPanel(
-            [FieldPanel("reviewed_by"), FieldPanel("last_reviewed")],
-            heading="Medical review",
+        FieldPanel("target_muscles", widget=forms.CheckboxSelectMultiple),
+        InlinePanel(
+            "citations",
+            heading="Citations",
+            label="Citation",
+            help_text="References a reader can check the medical content against.",
         ),
+        ReviewPanel(heading="Medical review"),
     ]
     edit_handler = TabbedInterface(
         [
@@ -121,6 +127,7 @@ class ArticlePage(HeadlessMixin, Page):
         GraphQLList(
             "target_muscles",
             lambda: registry.snippets[_muscle_model()],
+            source="published_target_muscles",
         ),
         GraphQLList(
             "procedures",
@@ -128,12 +135,26 @@ class ArticlePage(HeadlessMixin, Page):
             source="referenced_procedures",
             description="The live, public procedures the body shows, in body order.",
         ),
-        GraphQLString("reviewed_by"),
-        GraphQLField("last_reviewed", graphene.Date),
+        GraphQLList("citations", lambda: registry.django_models[ArticleCitation]),
+        GraphQLString(
+            "reviewed_by",
+            source="reviewed_by_line",
+            description="The last medical reviewer's name and credentials.",
+        ),
+        GraphQLField(
+            "last_reviewed",
+            graphene.Date,
+            source="last_reviewed_on",
+            description="The day of the last medical review.",
+        ),
+        *MedicallyReviewedMixin.graphql_review_fields(),
     ]
 
     parent_page_types = ["home.HomePage"]
     subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "article"
 
     @classmethod
     def graphql_prefetches(cls, tree: dict, request) -> list:
@@ -165,6 +186,21 @@ class ArticlePage(HeadlessMixin, Page):
             article.servable_referenced_procedures = [
                 planned[pk] for pk in article.referenced_procedure_ids() if pk in planned
             ]
+
+    def reviewed_by_line(self, info=None, **kwargs) -> str | None:
+        review = self.latest_medical_review()
+        if review is None:
+            return None
+        return ", ".join(filter(None, [review.reviewer_name, review.reviewer_credentials]))
+
+    def last_reviewed_on(self, info=None, **kwargs):
+        review = self.latest_medical_review()
+        return review.reviewed_at.date() if review else None
+
+    def published_target_muscles(self, info=None, **kwargs) -> list:
+        from procedures.models import live_muscles
+
+        return live_muscles(self.target_muscles)
 
     def benefit_texts(self, info=None, **kwargs) -> list[str]:
         return [benefit.text for benefit in self.benefits.all()]

@@ -22,6 +22,10 @@ class CMSImage(AbstractImage):
 
     graphql_fields = [GraphQLString("alt", required=True)]
 
+    class Meta(AbstractImage.Meta):
+        verbose_name = "image"
+        verbose_name_plural = "images"
+
     @property
     def alt(self) -> str:
         return self.description

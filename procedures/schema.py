@@ -61,4 +61,4 @@ class ProcedureQuery:
         return result
 
     def resolve_muscles(self, info):
-        return Muscle.objects.order_by("name")
+        return Muscle.objects.filter(live=True).order_by("name")
