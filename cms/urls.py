@@ -6,10 +6,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.graphql.views import APIView
+from cms.views import docs
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("docs/", docs, name="docs"),
     # The API takes no cookies' authority, so a cross-site form cannot act through it.
     path("graphql/", csrf_exempt(APIView.as_view()), name="graphql"),
 ]
@@ -24,5 +26,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Last: Wagtail redirects a page's own URL to the frontend (headless serve).
+# Last: Wagtail serves a page at its own URL, or redirects there on the frontend when one is
+# configured (cms/preview.py).
 urlpatterns.append(path("", include(wagtail_urls)))
