@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format schema bench clean
+.PHONY: install run serve test test-browser chromium lint format schema bench clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -13,16 +13,42 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# GraphiQL's scripts and styles, from the npm registry at the versions graphiql/package-lock.json
+# pins, copied into our static files so the page loads nothing from a CDN.
+GRAPHIQL_STATIC := cms/static/vendor/graphiql
+GRAPHIQL_NPM := graphiql/node_modules
+$(GRAPHIQL_STATIC)/.copied: graphiql/package-lock.json
+	cd graphiql && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(GRAPHIQL_STATIC)
+	cp $(GRAPHIQL_NPM)/graphiql/graphiql.min.css $(GRAPHIQL_NPM)/graphiql/graphiql.min.js \
+	   $(GRAPHIQL_NPM)/react/umd/react.production.min.js \
+	   $(GRAPHIQL_NPM)/react-dom/umd/react-dom.production.min.js \
+	   $(GRAPHIQL_NPM)/graphql-ws/umd/graphql-ws.min.js \
+	   $(GRAPHIQL_NPM)/whatwg-fetch/dist/fetch.umd.js \
+	   $(GRAPHIQL_NPM)/@graphiql/plugin-explorer/dist/graphiql-plugin-explorer.umd.js \
+	   $(GRAPHIQL_STATIC)/
+	cp $(GRAPHIQL_NPM)/@graphiql/plugin-explorer/dist/style.css $(GRAPHIQL_STATIC)/plugin-explorer.css
+	touch $@
+
+install: $(VENV)/.installed $(GRAPHIQL_STATIC)/.copied
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_medical_review --dev-accounts
 	$(PY) manage.py load_seed_content
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+# The browser tests drive Debian's chromium (never a downloaded browser); root installs it.
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: install chromium
 	$(PY) -m pytest
+
+# Only the browser tests, once (CI runs them on one database; see .ci/run).
+test-browser: install chromium
+	$(PY) -m pytest tests/browser
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -47,4 +73,5 @@ schema: install
 	$(PY) manage.py graphql_schema --out schema.graphql
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media static .pytest_cache benchmarks/work
+	rm -rf $(VENV) db.sqlite3 media static .pytest_cache benchmarks/work \
+	       graphiql/node_modules $(GRAPHIQL_STATIC) screenshots

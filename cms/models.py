@@ -1,4 +1,4 @@
-"""The change log apps sync from: which page changed or stopped being served, and when."""
+"""Project-wide records that are not content: the sync log and what the seed made."""
 
 from django.db import models
 
@@ -24,3 +24,16 @@ class PageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.url_path} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class SeedRecord(models.Model):
+    """Something the seed loader created once, so it never brings back what an editor deleted."""
+
+    key = models.CharField(max_length=255, unique=True, help_text="e.g. 'muscle soleus'.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "seeded item"
+
+    def __str__(self) -> str:
+        return self.key

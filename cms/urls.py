@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.graphql.views import APIView
 from cms.media import serve_media
+from cms.views import docs
 
 # The API takes no cookies' authority, so a cross-site form cannot act through it. Its
 # responses hold no secret a compression side channel could reveal, so they are gzipped.
@@ -16,6 +17,7 @@ api = gzip_page(csrf_exempt(APIView.as_view()))
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("docs/", docs, name="docs"),
     path("graphql/", api, name="graphql"),
     # Clients write the endpoint both ways; a redirect would turn a POST into a GET.
     path("graphql", api),
@@ -31,5 +33,6 @@ if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.+)$", serve_media, name="media"))
 
-# Last: Wagtail redirects a page's own URL to the frontend (headless serve).
+# Last: Wagtail serves a page at its own URL, or redirects there on the frontend when one is
+# configured (cms/preview.py).
 urlpatterns.append(path("", include(wagtail_urls)))

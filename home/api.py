@@ -1,7 +1,6 @@
 """The article's read side of the API: page and body block types, root fields, relation plan."""
 
 import graphene
-from wagtail.rich_text import expand_db_html
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
@@ -15,8 +14,10 @@ from cms.graphql.planning import (
     register_plan,
 )
 from cms.graphql.publication import servable_pages
+from cms.graphql.richtext import public_html
 from procedures.api import MuscleNode, ProcedurePageNode
-from procedures.models import ProcedurePage
+from procedures.models import ProcedurePage, live_muscles
+from reviews.api import Reviewed, plan_reviews
 
 from .models import ArticlePage, HomePage
 
@@ -85,7 +86,7 @@ class ProcedureBlock(graphene.ObjectType):
 
 
 @page_type(ArticlePage)
-class ArticlePageNode(graphene.ObjectType):
+class ArticlePageNode(Reviewed, graphene.ObjectType):
     """An educational article; procedures appear in its body by reference."""
 
     class Meta:
@@ -106,12 +107,10 @@ class ArticlePageNode(graphene.ObjectType):
         required=True,
         description="The live, public procedures the body shows, in body order.",
     )
-    reviewed_by = graphene.String(description="Who last reviewed the medical content.")
-    last_reviewed = graphene.Date(description="When the medical content was last reviewed.")
 
     @staticmethod
     def resolve_intro_html(article, info) -> str:
-        return expand_db_html(article.intro or "")
+        return public_html(article.intro)
 
     @staticmethod
     def resolve_benefits(article, info) -> list[str]:
@@ -119,7 +118,7 @@ class ArticlePageNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_target_muscles(article, info) -> list:
-        return list(article.target_muscles.all())
+        return live_muscles(article.target_muscles)
 
     @staticmethod
     def resolve_procedures(article, info) -> list:
@@ -135,7 +134,7 @@ class ArticlePageNode(graphene.ObjectType):
             if kind == "heading":
                 blocks.append(HeadingBlock(id=block_id, text=value))
             elif kind == "paragraph":
-                blocks.append(ParagraphBlock(id=block_id, html=expand_db_html(value)))
+                blocks.append(ParagraphBlock(id=block_id, html=public_html(value)))
             elif kind == "list":
                 items = [item["value"] if isinstance(item, dict) else item for item in value]
                 blocks.append(ListBlock(id=block_id, items=items))
@@ -162,7 +161,8 @@ def referenced_procedures(article: ArticlePage, info) -> dict:
 
 def plan_referenced_procedures(articles: list, tree: dict, context) -> None:
     """One planned query for every procedure the articles show, for `procedures` and the
-    body's procedure blocks alike."""
+    body's procedure blocks alike; and the articles' reviews."""
+    plan_reviews(articles, tree)
     wanted = merge_trees(tree.get("procedures", {}), tree.get("body", {}).get("procedure", {}))
     if "procedures" not in tree and "procedure" not in tree.get("body", {}):
         return
@@ -179,6 +179,7 @@ register_plan(
         "heroImage": Relation("hero_image", kind="image"),
         "benefits": Relation("benefits"),
         "targetMuscles": Relation("target_muscles"),
+        "citations": Relation("citations"),
     },
     after_fetch=plan_referenced_procedures,
 )

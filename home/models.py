@@ -1,28 +1,39 @@
 """The site's home page and the educational article."""
 
+from django import forms
 from django.db import models
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
     InlinePanel,
-    MultiFieldPanel,
     ObjectList,
     TabbedInterface,
 )
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
-from wagtail_headless_preview.models import HeadlessMixin
+
+from cms.citations import Citation
+from cms.preview import EmbeddedPreviewMixin
+from procedures.fields import ProtectingParentalManyToManyField
+from reviews.pages import MedicallyReviewedMixin
+from reviews.panels import ReviewPanel
 
 from .blocks import ArticleBodyBlock
 
 
-class HomePage(HeadlessMixin, Page):
-    """The site root at `/`; the article and the procedure index live under it."""
+class HomePage(EmbeddedPreviewMixin, Page):
+    """The site root at `/`; the article and the procedure index live under it.
+
+    Without a frontend, `/` is a small page linking the admin, the API and the docs.
+    """
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["home.ArticlePage", "procedures.ProcedureIndexPage"]
     max_count = 1
+
+    class Meta:
+        verbose_name = "home page"
 
 
 class ArticleBenefit(Orderable):
@@ -34,7 +45,11 @@ class ArticleBenefit(Orderable):
     panels = [FieldPanel("text")]
 
 
-class ArticlePage(HeadlessMixin, Page):
+class ArticleCitation(Citation):
+    page = ParentalKey("home.ArticlePage", on_delete=models.CASCADE, related_name="citations")
+
+
+class ArticlePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     """An educational article; procedures appear in its body by reference."""
 
     intro = RichTextField(
@@ -53,22 +68,11 @@ class ArticlePage(HeadlessMixin, Page):
         ArticleBodyBlock(),
         help_text="Headings, paragraphs, lists, the benefits list and procedures by reference.",
     )
-    target_muscles = ParentalManyToManyField(
+    target_muscles = ProtectingParentalManyToManyField(
         "procedures.Muscle",
         blank=True,
         related_name="articles",
         help_text="The muscles the article says calf reduction targets.",
-    )
-    reviewed_by = models.CharField(
-        max_length=255,
-        blank=True,
-        null=True,
-        help_text="Name and credentials of the clinician who last reviewed the medical content.",
-    )
-    last_reviewed = models.DateField(
-        blank=True,
-        null=True,
-        help_text="When the medical content was last reviewed.",
     )
 
     content_panels = [
@@ -79,11 +83,14 @@ class ArticlePage(HeadlessMixin, Page):
     ]
     facts_panels = [
         InlinePanel("benefits", heading="Benefits", label="Benefit"),
-        FieldPanel("target_muscles"),
-        MultiFieldPanel(
-            [FieldPanel("reviewed_by"), FieldPanel("last_reviewed")],
-            heading="Medical review",
+        FieldPanel("target_muscles", widget=forms.CheckboxSelectMultiple),
+        InlinePanel(
+            "citations",
+            heading="Citations",
+            label="Citation",
+            help_text="References a reader can check the medical content against.",
         ),
+        ReviewPanel(heading="Medical review"),
     ]
     edit_handler = TabbedInterface(
         [
@@ -98,6 +105,20 @@ class ArticlePage(HeadlessMixin, Page):
 
     parent_page_types = ["home.HomePage"]
     subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "article"
+
+    def reviewed_by_line(self) -> str | None:
+        """The last medical reviewer as readers see them: "Name, credentials"."""
+        review = self.latest_medical_review()
+        if review is None:
+            return None
+        return ", ".join(filter(None, [review.reviewer_name, review.reviewer_credentials]))
+
+    def last_reviewed_on(self):
+        review = self.latest_medical_review()
+        return review.reviewed_at.date() if review else None
 
     def referenced_procedure_ids(self) -> list[int]:
         # Raw block data holds the chosen page ids, so no page is loaded just to read its id.

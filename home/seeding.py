@@ -2,6 +2,8 @@
 
 A page, muscle or image that already exists is left exactly as an editor left it, unless
 `reset` is asked for; then its seed-managed fields are restored and a new revision published.
+What the loader created once and an editor deleted is not brought back (`SeedRecord`), except
+by `reset`; links an editor added (muscles, related procedures) are never removed.
 """
 
 import json
@@ -15,14 +17,20 @@ from django.utils.html import escape
 from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageDraw
+from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
 from wagtail.models import Page, Site
+from wagtail.rich_text import features as feature_registry
 
+from cms.models import SeedRecord
 from images.models import CMSImage
-from procedures.models import Muscle, ProcedureIndexPage, ProcedurePage
+from procedures.facts import FactSource
+from procedures.models import BODY_FEATURES, Muscle, ProcedureIndexPage, ProcedurePage
 
+from .blocks import PARAGRAPH_FEATURES
 from .models import ArticleBenefit, ArticlePage, HomePage
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "calf_reduction.json"
+LINK_FIELDS = ("muscles", "target_muscles", "related_procedures")
 FACT_FIELDS = (
     "approach",
     "invasiveness",
@@ -46,8 +54,15 @@ class SeedReport:
         return f"created {len(self.created)}, kept {len(self.kept)}, reset {len(self.reset)}"
 
 
-def paragraphs_html(paragraphs: list[str]) -> str:
-    return "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
+def paragraphs_html(paragraphs: list[str], features: list[str] = PARAGRAPH_FEATURES) -> str:
+    """Paragraphs as the editor's rich text field would save them.
+
+    Draftail stores each block with a `data-block-key`; HTML without them is rewritten on the
+    first save, and Compare would show every paragraph as changed.
+    """
+    converter = ContentstateConverter(features or feature_registry.get_default_features())
+    html = "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
+    return converter.to_database_format(converter.from_database_format(html))
 
 
 def load_seed(*, reset: bool = False, data: dict | None = None) -> SeedReport:
@@ -65,20 +80,27 @@ class SeedLoader:
 
     def load(self, data: dict) -> None:
         muscles = {item["slug"]: self.ensure_muscle(item) for item in data["muscles"]}
+        muscles = {slug: muscle for slug, muscle in muscles.items() if muscle is not None}
         home = self.ensure_home(data["home"])
         index = self.ensure_page(
             home, ProcedureIndexPage, data["procedure_index"]["slug"], dict(data["procedure_index"])
         )
+        if index is None:
+            return
         procedures = {
             item["slug"]: self.ensure_page(
                 index, ProcedurePage, item["slug"], self.procedure_fields(item, muscles)
             )
             for item in data["procedures"]
         }
+        procedures = {slug: page for slug, page in procedures.items() if page is not None}
         for item in data["procedures"]:
-            self.link_related(
-                procedures[item["slug"]], [procedures[slug] for slug in item["related"]]
-            )
+            if item["slug"] in procedures:
+                self.ensure_fact_sources(procedures[item["slug"]], item["facts"])
+                self.link_related(
+                    procedures[item["slug"]],
+                    [procedures[slug] for slug in item["related"] if slug in procedures],
+                )
         article = data["article"]
         self.ensure_page(
             home, ArticlePage, article["slug"], self.article_fields(article, muscles, procedures)
@@ -86,14 +108,30 @@ class SeedLoader:
 
     # Pieces ---------------------------------------------------------------------------------
 
-    def ensure_muscle(self, item: dict) -> Muscle:
+    def deleted_by_editor(self, key: str, exists: bool) -> bool:
+        """Whether an editor deleted what the loader once created; records what exists."""
+        if exists:
+            SeedRecord.objects.get_or_create(key=key)
+            return False
+        if self.reset:
+            return False
+        return SeedRecord.objects.filter(key=key).exists()
+
+    def ensure_muscle(self, item: dict) -> Muscle | None:
+        key = f"muscle {item['slug']}"
         muscle = Muscle.objects.filter(slug=item["slug"]).first()
+        if self.deleted_by_editor(key, muscle is not None):
+            self.report.kept.append(f"{key} (deleted by an editor)")
+            return None
         if muscle is None:
-            self.report.created.append(f"muscle {item['slug']}")
-            return Muscle.objects.create(**item)
+            self.report.created.append(key)
+            SeedRecord.objects.get_or_create(key=key)
+            muscle = Muscle.objects.create(**item)
+            muscle.save_revision(log_action=True).publish()
+            return muscle
         if self.reset and muscle.name != item["name"]:
             muscle.name = item["name"]
-            muscle.save()
+            muscle.save_revision(log_action=True).publish()
             self.report.reset.append(f"muscle {item['slug']}")
         else:
             self.report.kept.append(f"muscle {item['slug']}")
@@ -124,7 +162,7 @@ class SeedLoader:
             welcome.delete()
         home = HomePage(**item)
         root.add_child(instance=home)
-        home.save_revision().publish()
+        home.save_revision(log_action=True).publish()
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
             Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
@@ -134,34 +172,60 @@ class SeedLoader:
         self.report.created.append("page home")
         return home
 
-    def ensure_page(self, parent: Page, model: type[Page], slug: str, fields: dict) -> Page:
+    def ensure_page(self, parent: Page, model: type[Page], slug: str, fields: dict) -> Page | None:
+        key = f"page {slug}"
         page = model.objects.child_of(parent).filter(slug=slug).first()
+        if self.deleted_by_editor(key, page is not None):
+            self.report.kept.append(f"{key} (deleted by an editor)")
+            return None
         if page is not None and not self.reset:
-            self.report.kept.append(f"page {slug}")
+            self.report.kept.append(key)
             return page
         if page is None:
             page = model()
             self.assign(page, fields)
             parent.add_child(instance=page)
-            self.report.created.append(f"page {slug}")
+            SeedRecord.objects.get_or_create(key=key)
+            self.report.created.append(key)
         else:
             page = page.get_latest_revision_as_object()
-            self.assign(page, fields)
-            self.report.reset.append(f"page {slug}")
-        page.save_revision().publish()
+            self.assign(page, fields, keep_links=True)
+            self.report.reset.append(key)
+        # A logged revision, as an editor's save makes, so History can show and restore it.
+        page.save_revision(log_action=True).publish()
         return page
 
     @staticmethod
-    def assign(page: Page, fields: dict) -> None:
+    def assign(page: Page, fields: dict, *, keep_links: bool = False) -> None:
         for name, value in fields.items():
+            if keep_links and name in LINK_FIELDS:
+                # A reset restores the seed's links without removing the ones editors added.
+                value = list(dict.fromkeys([*getattr(page, name).all(), *value]))
             setattr(page, name, value)
 
     def link_related(self, page: ProcedurePage, related: list[ProcedurePage]) -> None:
         """Related links are set on a new page (or on reset), never over an editor's choice."""
         if f"page {page.slug}" in self.report.kept:
             return
-        page.related_procedures = related
-        page.save_revision().publish()
+        current = [p for p in page.related_procedures.all() if p.pk != page.pk]
+        page.related_procedures = list(dict.fromkeys([*current, *related]))
+        page.save_revision(log_action=True).publish()
+
+    def ensure_fact_sources(self, page: ProcedurePage, facts: dict) -> None:
+        """The seed's evidence for each stated fact; what it supports is kept with it."""
+        for name, fact in facts.items():
+            if not fact:
+                continue
+            defaults = {
+                "sentence": fact["source"],
+                "definition": fact.get("inferred", ""),
+                "inferred": bool(fact.get("inferred")),
+                "value": fact["value"],
+            }
+            if self.reset:
+                FactSource.objects.update_or_create(page=page, fact=name, defaults=defaults)
+            else:
+                FactSource.objects.get_or_create(page=page, fact=name, defaults=defaults)
 
     # Field values from the data file -----------------------------------------------------------
 
@@ -171,14 +235,15 @@ class SeedLoader:
             "title": item["title"],
             "slug": item["slug"],
             "summary": item["summary"],
-            "body": paragraphs_html(item["body"]),
+            "body": paragraphs_html(item["body"], BODY_FEATURES),
             "image": self.ensure_image(item["image"]),
         }
         for name in FACT_FIELDS:
             fact = facts.get(name)
             fields[name] = fact["value"] if fact else ([] if name == "targets" else None)
         muscle_fact = facts.get("muscles")
-        fields["muscles"] = [muscles[slug] for slug in muscle_fact["value"]] if muscle_fact else []
+        slugs = muscle_fact["value"] if muscle_fact else []
+        fields["muscles"] = [muscles[slug] for slug in slugs if slug in muscles]
         return fields
 
     def article_fields(self, item: dict, muscles: dict[str, Muscle], procedures: dict) -> dict:
@@ -188,8 +253,14 @@ class SeedLoader:
             "intro": paragraphs_html(item["intro"]),
             "hero_image": self.ensure_image(item["hero_image"]),
             "benefits": [ArticleBenefit(text=text) for text in item["benefits"]],
-            "target_muscles": [muscles[slug] for slug in item["target_muscles"]],
-            "body": json.dumps([body_block(block, procedures) for block in item["body"]]),
+            "target_muscles": [muscles[s] for s in item["target_muscles"] if s in muscles],
+            "body": json.dumps(
+                [
+                    body_block(block, procedures)
+                    for block in item["body"]
+                    if block["type"] != "procedure" or block["value"] in procedures
+                ]
+            ),
         }
 
 

@@ -19,6 +19,10 @@ class CMSImage(AbstractImage):
 
     admin_form_fields = Image.admin_form_fields
 
+    class Meta(AbstractImage.Meta):
+        verbose_name = "image"
+        verbose_name_plural = "images"
+
     @property
     def alt(self) -> str:
         return self.description

@@ -1,17 +1,20 @@
 """The procedures' read side of the API: types, root fields, filters and the relation plan."""
 
 import graphene
-from wagtail.rich_text import expand_db_html
+from django.db.models import prefetch_related_objects
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
 from cms.graphql.pages import find_page, live_pages, lookup_arguments
 from cms.graphql.pagination import paginate, paginated_type, pagination_arguments
 from cms.graphql.planning import Relation, prefetch_pages, register_plan
+from cms.graphql.richtext import public_html
+from reviews.api import Reviewed, plan_reviews
 
 from . import enums
+from .facts import FACTS, fact_sources
 from .filters import ProcedureOrder, filter_procedures
-from .models import Muscle, ProcedureIndexPage, ProcedurePage
+from .models import Muscle, ProcedureIndexPage, ProcedurePage, live_muscles
 
 Approach = graphene.Enum.from_enum(enums.Approach, description="Surgical or not.")
 Invasiveness = graphene.Enum.from_enum(
@@ -25,6 +28,54 @@ Sessions = graphene.Enum.from_enum(
     enums.Sessions, description="One treatment or several to reach the result."
 )
 Onset = graphene.Enum.from_enum(enums.Onset, description="When results show.")
+ProcedureFact = graphene.Enum(
+    "ProcedureFact",
+    [(fact.upper(), fact) for fact in FACTS],
+    description="A typed fact of a procedure; each names the `ProcedurePage` field it sources.",
+)
+
+
+class FactOrigin(graphene.Enum):
+    """Who set a fact's current value."""
+
+    SEED = "seed"
+    EDITOR = "editor"
+
+
+class FactSourceNode(graphene.ObjectType):
+    """Where one stated fact comes from."""
+
+    class Meta:
+        name = "FactSource"
+
+    fact = graphene.Field(graphene.NonNull(ProcedureFact))
+    source = graphene.String(
+        description="The source sentence the value rests on; null when an editor set it."
+    )
+    inferred = graphene.Boolean(
+        required=True,
+        description="The fact follows from the sentence by definition rather than being stated.",
+    )
+    confirmed = graphene.Boolean(
+        required=True, description="Stated, or inferred and confirmed in the medical review."
+    )
+    set_by = graphene.Field(graphene.NonNull(FactOrigin))
+
+    @staticmethod
+    def resolve_fact(entry, info) -> str:
+        return entry.fact
+
+    @staticmethod
+    def resolve_source(entry, info) -> str | None:
+        return entry.source()
+
+    @staticmethod
+    def resolve_confirmed(entry, info) -> bool:
+        return entry.confirmed()
+
+    @staticmethod
+    def resolve_set_by(entry, info) -> str:
+        return entry.set_by().lower()
 
 
 class MuscleNode(graphene.ObjectType):
@@ -50,11 +101,11 @@ class ProcedureIndexPageNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_intro_html(page, info) -> str:
-        return expand_db_html(page.intro or "")
+        return public_html(page.intro)
 
 
 @page_type(ProcedurePage)
-class ProcedurePageNode(graphene.ObjectType):
+class ProcedurePageNode(Reviewed, graphene.ObjectType):
     """One procedure: its text, and its facts as typed fields.
 
     A fact the source does not state is null (an empty list for `targets` and `muscles`):
@@ -87,23 +138,40 @@ class ProcedurePageNode(graphene.ObjectType):
         required=True,
         description="Related procedures that are live and public, in the editors' order.",
     )
+    fact_sources = graphene.List(
+        graphene.NonNull(FactSourceNode),
+        required=True,
+        description="Where each stated fact comes from; unstated (null) facts have none.",
+    )
 
     @staticmethod
     def resolve_body_html(page, info) -> str:
-        return expand_db_html(page.body or "")
+        return public_html(page.body)
 
     @staticmethod
     def resolve_muscles(page, info) -> list:
-        return list(page.muscles.all())
+        return live_muscles(page.muscles)
+
+    @staticmethod
+    def resolve_fact_sources(page, info) -> list:
+        return fact_sources(page)
 
     @staticmethod
     def resolve_related_procedures(page, info) -> list:
         planned = getattr(page, "servable_related_procedures", None)
         if planned is not None:
             return planned
-        # A preview draft holds its relations in memory: read the ids, then apply the rule.
-        ids = [related.pk for related in page.related_procedures.all()]
+        ids = page.related_procedure_ids()
         return list(live_pages(ProcedurePage, info).filter(pk__in=ids).order_by("path"))
+
+
+def plan_facts_and_reviews(pages: list, tree: dict, context) -> None:
+    """Sources compare against the page's values (muscles included) and its review."""
+    if "factSources" in tree:
+        prefetch_related_objects(pages, "fact_sources", "muscles")
+        plan_reviews(pages, {"review": {}})
+    else:
+        plan_reviews(pages, tree)
 
 
 register_plan(
@@ -111,10 +179,12 @@ register_plan(
     {
         "image": Relation("image", kind="image"),
         "muscles": Relation("muscles"),
+        "citations": Relation("citations"),
         "relatedProcedures": Relation(
             "related_procedures", kind="pages", to_attr="servable_related_procedures"
         ),
     },
+    after_fetch=plan_facts_and_reviews,
 )
 
 ProcedureList = paginated_type(
@@ -164,4 +234,5 @@ class ProcedureQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_muscles(root, info) -> list:
-        return list(Muscle.objects.order_by("name"))
+        # The published version only: a rename waits in a draft until it is approved.
+        return list(Muscle.objects.filter(live=True).order_by("name"))

@@ -3,11 +3,38 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+
+NOT_STATED = "Not stated in the source"
+
+
+class OptionalChoiceField(models.CharField):
+    """A nullable choice whose empty option says what empty means, instead of `---------`."""
+
+    def formfield(self, **kwargs) -> forms.Field:
+        kwargs.setdefault("choices", [("", NOT_STATED), *self.choices])
+        return super().formfield(**kwargs)
+
+
+class OptionalTextField(models.TextField):
+    """Text that is NULL when left empty, so a form save never turns an unknown into ""."""
+
+    def formfield(self, **kwargs) -> forms.Field:
+        # Django does this for a nullable CharField but not for a TextField.
+        kwargs.setdefault("empty_value", None)
+        return super().formfield(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return None if value == "" else value
+
+    def get_prep_value(self, value):
+        return self.to_python(super().get_prep_value(value))
 
 
 def optional_choice(choices_enum: type[models.TextChoices], **kwargs) -> models.CharField:
     """A fact from a fixed list, NULL (`null` in the API) when the source does not state it."""
-    return models.CharField(
+    return OptionalChoiceField(
         max_length=20,
         choices=choices_enum.choices,
         blank=True,
@@ -88,3 +115,23 @@ class ChoiceSetField(models.CharField):
     def contains_lookup(field_name: str, value: str) -> dict[str, str]:
         """The filter kwargs that match rows whose set includes `value`."""
         return {f"{field_name}__contains": f",{value},"}
+
+
+class ProtectingParentalManyToManyField(ParentalManyToManyField):
+    """A ParentalManyToManyField whose links Wagtail's reference index records.
+
+    The index only reads fields that have `extract_references` (foreign keys, rich text,
+    StreamField), so without it a snippet chosen here shows "referenced 0 times" and can be
+    deleted from under the page. Marking the relation PROTECT makes the delete view refuse
+    while a page links it; Django never consults `on_delete` for many-to-many relations, so
+    database deletes behave as before.
+    """
+
+    def contribute_to_class(self, cls, name, **kwargs) -> None:
+        super().contribute_to_class(cls, name, **kwargs)
+        self.remote_field.on_delete = models.PROTECT
+
+    def extract_references(self, value):
+        for related in value or ():
+            pk = related.pk if hasattr(related, "pk") else related
+            yield self.related_model, str(pk), "", ""

@@ -53,7 +53,7 @@ def filter_procedures(
     if target is not None:
         qs = qs.filter(**ChoiceSetField.contains_lookup("targets", target))
     if muscle is not None:
-        qs = qs.filter(muscles__slug=muscle).distinct()
+        qs = qs.filter(muscles__slug=muscle, muscles__live=True).distinct()
     if max_recovery_days is not None:
         qs = qs.filter(recovery_days__lte=max_recovery_days)
 

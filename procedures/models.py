@@ -1,31 +1,59 @@
 """The procedure index, the procedure pages and the Muscle snippet."""
 
+from django import forms
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from modelcluster.fields import ParentalManyToManyField
+from modelcluster.fields import ParentalKey
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
+    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
 )
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Page,
+    RevisionMixin,
+    WorkflowMixin,
+)
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
-from wagtail_headless_preview.models import HeadlessMixin
+
+from cms.citations import Citation
+from cms.preview import EmbeddedPreviewMixin
+from reviews.pages import MedicallyReviewedMixin
+from reviews.panels import ReviewPanel
 
 from .enums import Approach, Invasiveness, Onset, Permanence, Sessions, Tissue
-from .fields import ChoiceSetField, optional_choice
+from .facts import FactPanel, FactSource, fact_rows
+from .fields import (
+    ChoiceSetField,
+    OptionalTextField,
+    ProtectingParentalManyToManyField,
+    optional_choice,
+)
+
+__all__ = ["FactSource", "Muscle", "ProcedureCitation", "ProcedureIndexPage", "ProcedurePage"]
 
 BODY_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
 @register_snippet
-class Muscle(index.Indexed, models.Model):
-    """A muscle a calf-reduction procedure can target, shared by the article and procedures."""
+class Muscle(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+):
+    """A muscle a calf-reduction procedure can target, shared by the article and procedures.
+
+    Drafts, revisions and the medical review apply as on pages: the row holds the published
+    version, which is all the API shows; a rename waits in a draft until it is approved.
+    """
 
     name = models.CharField(
         max_length=100, unique=True, help_text="As readers should see it, e.g. 'Soleus'."
@@ -36,18 +64,37 @@ class Muscle(index.Indexed, models.Model):
         help_text="Stable identifier that apps filter on, e.g. 'soleus'.",
     )
 
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="muscle")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="muscle",
+        for_concrete_model=False,
+    )
+
     panels = [FieldPanel("name"), FieldPanel("slug")]
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "muscle"
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def revisions(self):
+        return self._revisions
 
-class ProcedureIndexPage(HeadlessMixin, Page):
+
+def live_muscles(muscles) -> list[Muscle]:
+    """Published muscles only, from a prefetched or plain relation alike."""
+    return [muscle for muscle in muscles.all() if muscle.live]
+
+
+class ProcedureIndexPage(EmbeddedPreviewMixin, Page):
     """The parent of every procedure page, at `/procedures/`."""
 
     intro = RichTextField(
@@ -62,8 +109,27 @@ class ProcedureIndexPage(HeadlessMixin, Page):
     subpage_types = ["procedures.ProcedurePage"]
     max_count = 1
 
+    class Meta:
+        verbose_name = "procedure index"
 
-class ProcedurePage(HeadlessMixin, Page):
+
+class ProcedureCitation(Citation):
+    page = ParentalKey(
+        "procedures.ProcedurePage", on_delete=models.CASCADE, related_name="citations"
+    )
+
+
+class ProcedurePageForm(WagtailAdminPageForm):
+    """The procedure form; a page is never offered as related to itself."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("related_procedures")
+        if field is not None and self.instance.pk:
+            field.queryset = field.queryset.exclude(pk=self.instance.pk)
+
+
+class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     """One procedure: its text, and its facts as typed fields apps can filter and compare.
 
     Every fact is optional: a fact the source does not state stays empty (null in the API)
@@ -95,7 +161,7 @@ class ProcedurePage(HeadlessMixin, Page):
         verbose_name="targeted tissues",
         help_text="Tick each tissue the source says the procedure acts on.",
     )
-    muscles = ParentalManyToManyField(
+    muscles = ProtectingParentalManyToManyField(
         "procedures.Muscle",
         blank=True,
         related_name="procedures",
@@ -116,15 +182,15 @@ class ProcedurePage(HeadlessMixin, Page):
     )
     sessions = optional_choice(Sessions)
     onset = optional_choice(Onset, verbose_name="onset of results")
-    ideal_candidates = models.TextField(
+    ideal_candidates = OptionalTextField(
         blank=True,
         null=True,
         help_text="Who the source says the procedure suits.",
     )
-    related_procedures = ParentalManyToManyField(
+    related_procedures = ProtectingParentalManyToManyField(
         "procedures.ProcedurePage",
         blank=True,
-        help_text="Procedures to suggest next to this one.",
+        help_text="Procedures to suggest next to this one (never the page itself).",
     )
 
     content_panels = [
@@ -136,22 +202,32 @@ class ProcedurePage(HeadlessMixin, Page):
     facts_panels = [
         MultiFieldPanel(
             [
-                FieldRowPanel([FieldPanel("approach"), FieldPanel("invasiveness")]),
-                FieldRowPanel([FieldPanel("permanence"), FieldPanel("onset")]),
-                FieldPanel("sessions"),
+                FieldRowPanel([FactPanel("approach"), FactPanel("invasiveness")]),
+                FieldRowPanel([FactPanel("permanence"), FactPanel("onset")]),
+                FactPanel("sessions"),
             ],
             heading="Kind of procedure",
         ),
         MultiFieldPanel(
-            [FieldPanel("targets"), FieldPanel("muscles")],
+            [
+                FactPanel("targets"),
+                FactPanel("muscles", widget=forms.CheckboxSelectMultiple),
+            ],
             heading="What it targets",
         ),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("recovery_time"), FieldPanel("recovery_days")])],
+            [FieldRowPanel([FactPanel("recovery_time"), FactPanel("recovery_days")])],
             heading="Recovery",
         ),
-        FieldPanel("ideal_candidates"),
-        FieldPanel("related_procedures"),
+        FactPanel("ideal_candidates"),
+        FieldPanel("related_procedures", widget=forms.CheckboxSelectMultiple),
+        InlinePanel(
+            "citations",
+            heading="Citations",
+            label="Citation",
+            help_text="References a reader can check the medical content against.",
+        ),
+        ReviewPanel(heading="Medical review"),
     ]
     edit_handler = TabbedInterface(
         [
@@ -161,6 +237,7 @@ class ProcedurePage(HeadlessMixin, Page):
             ObjectList(Page.settings_panels, heading="Settings", classname="settings"),
         ]
     )
+    base_form_class = ProcedurePageForm
 
     search_fields = [
         *Page.search_fields,
@@ -176,9 +253,14 @@ class ProcedurePage(HeadlessMixin, Page):
     parent_page_types = ["procedures.ProcedureIndexPage"]
     subpage_types: list[str] = []
 
+    class Meta:
+        verbose_name = "procedure"
+
     def clean(self) -> None:
         super().clean()
         errors = {}
+        if self.pk and any(page.pk == self.pk for page in self.related_procedures.all()):
+            errors["related_procedures"] = "A procedure cannot be related to itself."
         if self.approach == Approach.SURGICAL and self.invasiveness == Invasiveness.NONINVASIVE:
             errors["invasiveness"] = "A surgical procedure cannot be noninvasive."
         if self.approach == Approach.NONSURGICAL and self.invasiveness == Invasiveness.INVASIVE:
@@ -187,3 +269,15 @@ class ProcedurePage(HeadlessMixin, Page):
             errors["recovery_time"] = "Describe the recovery in words as well as in days."
         if errors:
             raise ValidationError(errors)
+
+    def get_context(self, request, *args, **kwargs) -> dict:
+        return {**super().get_context(request, *args, **kwargs), "facts": fact_rows(self)}
+
+    def related_procedure_ids(self) -> list[int]:
+        # A preview draft holds its relations in memory: read them there, not in the database.
+        return [page.pk for page in self.related_procedures.all()]
+
+    def live_related_procedures(self) -> list["ProcedurePage"]:
+        """Related procedures that are live and public, in tree order (for the preview)."""
+        ids = self.related_procedure_ids()
+        return list(ProcedurePage.objects.live().public().filter(pk__in=ids).order_by("path"))

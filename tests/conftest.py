@@ -9,12 +9,14 @@ from wagtail.models import Page
 
 from home.seeding import load_seed
 from procedures.models import ProcedureIndexPage, ProcedurePage
+from reviews.setup import ensure_medical_review
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test starts from the seed site; each test's changes are rolled back."""
+    """Every test starts from the seed site under medical review; changes are rolled back."""
     with django_db_blocker.unblock():
+        ensure_medical_review()
         load_seed()
 
 

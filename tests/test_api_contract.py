@@ -36,6 +36,7 @@ def test_procedure_by_slug_path_or_id(gql, arguments):
     assert procedure["urlPath"] == "/procedures/calf-liposuction/"
     assert procedure["summary"] == "Calf liposuction is a surgical procedure."
     assert procedure["bodyHtml"].startswith("<p>It reshapes the calf")
+    assert "data-block-key" not in procedure["bodyHtml"]
     assert procedure["relatedProcedures"] == [{"slug": "radio-frequency-calf-reduction"}]
     assert procedure["lastPublishedAt"]
 

@@ -19,7 +19,7 @@ from graphql import (
     build_schema,
     get_named_type,
 )
-from test_preview import editor, preview_url, token_of  # noqa: F401 (a fixture)
+from test_preview import editor, frontend_configured, preview_url, token_of  # noqa: F401
 from wagtail.models import Collection, CollectionViewRestriction
 
 from procedures.models import ProcedurePage
@@ -185,6 +185,7 @@ query($t: String!) {
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("frontend_configured")
 def test_a_preview_cannot_be_confused_with_the_live_page_in_a_client_cache(gql, editor):  # noqa: F811
     page = ProcedurePage.objects.get(slug="calf-liposuction")
     token = token_of(preview_url(editor, page, summary="Draft summary."))

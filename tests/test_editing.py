@@ -27,7 +27,7 @@ def editor(client, django_user_model):
         ("calf-liposuction", "Leave empty if the source does not say."),
         (
             "calf-reduction-surgery-the-basics-explained",
-            "When the medical content was last reviewed.",
+            "The muscles the article says calf reduction targets.",
         ),
     ],
 )
@@ -63,6 +63,10 @@ def procedure_form_data(page: ProcedurePage, **overrides) -> dict:
         "comments-INITIAL_FORMS": 0,
         "comments-MIN_NUM_FORMS": 0,
         "comments-MAX_NUM_FORMS": 1000,
+        "citations-TOTAL_FORMS": 0,
+        "citations-INITIAL_FORMS": 0,
+        "citations-MIN_NUM_FORMS": 0,
+        "citations-MAX_NUM_FORMS": 1000,
     }
     data.update(overrides)
     # A multiple-choice field posts one value per checkbox, not nested form data.
@@ -156,3 +160,34 @@ def test_article_edit_form_shows_benefits_and_procedure_blocks(editor):
     assert "Skin tightening" in html
     assert "Benefits list" in html
     assert "Procedure" in html
+
+
+@pytest.mark.django_db
+def test_the_image_form_keeps_the_chosen_file_after_a_refusal(editor):
+    content = CMSImage.objects.first().file.read()
+    upload = SimpleUploadedFile("kept.png", content, "image/png")
+    refused = editor.post("/admin/images/add/", {"title": "Kept", "file": upload})
+    assert refused.status_code == 200
+    form = refused.context["form"]
+    assert "description" in form.errors
+    pending = form.data["pending_file"]
+    assert pending.endswith("/kept.png")
+    assert f'value="{pending}"' in refused.content.decode()
+
+    accepted = editor.post(
+        "/admin/images/add/",
+        {"title": "Kept", "description": "A kept test image.", "pending_file": pending},
+    )
+    assert accepted.status_code == 302
+    image = CMSImage.objects.get(title="Kept")
+    assert (image.width, image.height) == (1600, 900)
+
+
+@pytest.mark.django_db
+def test_the_image_form_ignores_a_pending_file_it_did_not_make(editor):
+    response = editor.post(
+        "/admin/images/add/",
+        {"title": "Sneaky", "description": "x", "pending_file": "original_images/other.png"},
+    )
+    assert response.status_code == 200
+    assert "file" in response.context["form"].errors

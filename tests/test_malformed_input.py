@@ -227,7 +227,7 @@ def test_a_server_fault_is_reported_without_details(gql, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(procedures.api, "expand_db_html", broken)
+    monkeypatch.setattr(procedures.api, "public_html", broken)
     response = gql.post('{ procedure(slug: "calf-liposuction") { bodyHtml } }')
     assert response.status_code == 200
     error = response.json()["errors"][0]

@@ -1,4 +1,5 @@
-"""Headless preview: the admin's Preview opens the frontend with a signed, expiring token."""
+"""Frontend preview: with a frontend configured, its preview mode opens it with a signed,
+expiring token. (Without one, the admin renders the preview itself: test_embedded_preview.py.)"""
 
 import re
 import time
@@ -23,6 +24,20 @@ def query(field: str) -> str:
     return f"query ($token: String) {{ {field}(token: $token) {{ {SELECTIONS[field]} }} }}"
 
 
+FRONTEND = {
+    "CLIENT_URLS": {"default": "http://localhost:3000"},
+    "SERVE_BASE_URL": None,
+    "REDIRECT_ON_PREVIEW": False,
+    "ENFORCE_TRAILING_SLASH": True,
+}
+
+
+@pytest.fixture(autouse=True)
+def frontend_configured():
+    with override_settings(WAGTAIL_HEADLESS_PREVIEW=FRONTEND):
+        yield
+
+
 @pytest.fixture
 def editor(django_user_model) -> Client:
     client = Client()
@@ -35,7 +50,7 @@ def preview_url(editor: Client, page: ProcedurePage, **changes) -> str:
     endpoint = f"/admin/pages/{page.pk}/edit/preview/"
     posted = editor.post(endpoint, procedure_form_data(page, **changes))
     assert posted.json()["is_valid"] is True
-    shown = editor.get(endpoint)
+    shown = editor.get(endpoint, {"mode": "frontend"})
     assert shown.status_code == 200
     match = re.search(r'(http://localhost:3000/[^"\']+)', shown.content.decode())
     assert match, "the preview page should point at the frontend"

@@ -34,8 +34,12 @@ def slugs(gql, **variables) -> list[str]:
     ("variables", "expected"),
     [
         ({}, ALL),
-        ({"approach": "SURGICAL"}, ["calf-liposuction"]),
-        ({"approach": "NONSURGICAL"}, []),
+        # Stated for liposuction; inferred by definition for the others (see the seed file).
+        (
+            {"approach": "SURGICAL"},
+            ["calf-liposuction", "partial-muscle-removal", "selective-neurectomy"],
+        ),
+        ({"approach": "NONSURGICAL"}, ["botox-calf-reduction"]),
         ({"invasiveness": "NONINVASIVE"}, ["botox-calf-reduction"]),
         (
             {"invasiveness": "MINIMALLY_INVASIVE"},

@@ -185,7 +185,8 @@ query Offline($since: DateTime!) {
         relatedProcedures { id slug title image { url alt } }
       }
       ... on ArticlePage {
-        introHtml benefits targetMuscles { id name slug } reviewedBy lastReviewed
+        introHtml benefits targetMuscles { id name slug } reviewDue
+        review { reviewerName reviewedAt } citations { title url }
         heroImage { id url alt srcSet }
         body { __typename id ... on HeadingBlock { text } ... on ParagraphBlock { html }
                ... on ListBlock { items } ... on BenefitsBlock { items }

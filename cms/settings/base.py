@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "home",
     "procedures",
     "images",
+    "reviews",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -153,12 +154,16 @@ STORAGES = {
 WAGTAIL_SITE_NAME = "Calf reduction CMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "images.CMSImage"
+# Keeps a chosen file when the form is refused for another field (alt text, say).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "images.forms.ImageForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx"]
 
-# Headless preview: the editor's Preview opens the frontend with a signed token.
+# Preview renders in the admin (cms/preview.py). With a frontend URL, editors may also preview
+# there with a signed token, and "View live" and `/` go to the frontend; without, to our rendering.
+PREVIEW_CLIENT_URL = os.environ.get("PREVIEW_CLIENT_URL", "")
 WAGTAIL_HEADLESS_PREVIEW = {
-    "CLIENT_URLS": {"default": os.environ.get("PREVIEW_CLIENT_URL", "http://localhost:3000")},
+    "CLIENT_URLS": {"default": PREVIEW_CLIENT_URL} if PREVIEW_CLIENT_URL else {},
     "SERVE_BASE_URL": None,
     "REDIRECT_ON_PREVIEW": False,
     "ENFORCE_TRAILING_SLASH": True,
@@ -202,9 +207,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# A page's medical content is "review due" this many months after its last approved review.
+MEDICAL_REVIEW_INTERVAL_MONTHS = env_int("MEDICAL_REVIEW_INTERVAL_MONTHS", 12)
+# Patient information should read at this US school grade or below (the preview's check).
+PATIENT_READING_GRADE = env_int("PATIENT_READING_GRADE", 8)
+# An approval holds for the revision the reviewer read; an edit after it needs a new review.
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+
 # The first admin user, made by `manage.py ensure_admin` (used by `make run`).
 INITIAL_ADMIN_USERNAME = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
 INITIAL_ADMIN_PASSWORD = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "changeme")
+# `make run` (development only) also makes an editor and a medical reviewer with this password.
+DEV_ACCOUNTS_PASSWORD = os.environ.get("DEV_ACCOUNTS_PASSWORD", "changeme")
 
 # A preview link stops working after this many seconds.
 PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", 3600)

@@ -118,11 +118,14 @@ describe("the example client against the live API", { skip: !API_URL && "API_URL
       }
     }
 
-    // Only calf liposuction's source says it is surgical; an unstated approach is null.
+    // BOTOX is the one nonsurgical option; radio-frequency's approach is unstated (null),
+    // so it matches neither filter.
+    const nonsurgical = await listProcedures(apollo, { approach: "NONSURGICAL", perPage: 10 });
+    assert.deepEqual(nonsurgical.items.map((p) => p.slug), ["botox-calf-reduction"]);
+    assert.equal(nonsurgical.pagination.total, 1);
+    assert.equal(nonsurgical.pagination.nextPage, null);
     const surgical = await listProcedures(apollo, { approach: "SURGICAL", perPage: 10 });
-    assert.deepEqual(surgical.items.map((p) => p.slug), ["calf-liposuction"]);
-    assert.equal(surgical.pagination.total, 1);
-    assert.equal(surgical.pagination.nextPage, null);
+    assert.equal(surgical.pagination.total, 3);
   });
 
   it("shows a procedure's detail by slug", async () => {

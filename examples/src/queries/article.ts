@@ -22,8 +22,18 @@ export const ArticleDocument = graphql(`
         height
         srcSet
       }
-      reviewedBy
-      lastReviewed
+      review {
+        reviewerName
+        reviewerCredentials
+        reviewedAt
+        nextReviewDue
+      }
+      reviewDue
+      citations {
+        title
+        url
+        accessed
+      }
       benefits
       targetMuscles {
         id

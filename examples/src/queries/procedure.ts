@@ -45,6 +45,25 @@ export const ProcedureDetailDocument = graphql(`
         title
         urlPath
       }
+      factSources {
+        fact
+        source
+        inferred
+        confirmed
+        setBy
+      }
+      review {
+        reviewerName
+        reviewerCredentials
+        reviewedAt
+        nextReviewDue
+      }
+      reviewDue
+      citations {
+        title
+        url
+        accessed
+      }
     }
   }
 `);

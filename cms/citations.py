@@ -1,0 +1,23 @@
+"""A reference an editor cites for a page; each page type keeps its own list of them."""
+
+from django.db import models
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.models import Orderable
+
+
+class Citation(Orderable):
+    """A published source the page's medical content rests on."""
+
+    title = models.CharField(
+        max_length=255, help_text="The source's title as published, with its authors if known."
+    )
+    url = models.URLField(max_length=500, help_text="Where readers can find the source.")
+    accessed = models.DateField(help_text="The day you last read the source at that address.")
+
+    panels = [FieldPanel("title"), FieldRowPanel([FieldPanel("url"), FieldPanel("accessed")])]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,70 @@
+"""What a page (or snippet) under medical review tells editors and API clients about it."""
+
+import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from .models import MedicalReview
+
+
+class MedicallyReviewedMixin:
+    """Reads the latest approved medical review of this object; the state is never edited."""
+
+    def latest_medical_review(self) -> MedicalReview | None:
+        if self.pk is None:
+            return None
+        if not hasattr(self, "_latest_medical_review"):
+            self._latest_medical_review = MedicalReview.objects.for_object(self).first()
+        return self._latest_medical_review
+
+    def review_due(self) -> bool:
+        """Never reviewed, or the review interval has passed."""
+        review = self.latest_medical_review()
+        return review is None or review.next_review_due <= timezone.localdate()
+
+    def review_state(self) -> str:
+        """A phrase for the dashboard, the report and the preview."""
+        workflow_state = getattr(self, "current_workflow_state", None)
+        if workflow_state is not None:
+            return "In medical review"
+        review = self.latest_medical_review()
+        if review is None:
+            return "Never reviewed"
+        due = review.next_review_due
+        if self.review_due():
+            return f"Review due since {due:%-d %B %Y}"
+        return f"Reviewed by {review.reviewer_name} on {review.reviewed_at:%-d %B %Y}"
+
+    def reviewer_name(self) -> str | None:
+        review = self.latest_medical_review()
+        return review.reviewer_name if review else None
+
+    def reviewer_credentials(self) -> str | None:
+        review = self.latest_medical_review()
+        return (review.reviewer_credentials or None) if review else None
+
+    def reviewed_at(self) -> datetime.datetime | None:
+        review = self.latest_medical_review()
+        return review.reviewed_at if review else None
+
+    def next_review_due(self) -> datetime.date | None:
+        review = self.latest_medical_review()
+        return review.next_review_due if review else None
+
+
+def load_latest_reviews(objects: list) -> None:
+    """Each object's latest review in one query for all, as `latest_medical_review` reads it."""
+    by_type: dict = {}
+    for obj in objects:
+        if obj.pk is not None:
+            content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+            by_type.setdefault(content_type, []).append(obj)
+    for content_type, items in by_type.items():
+        ids = [str(obj.pk) for obj in items]
+        latest: dict = {}
+        reviews = MedicalReview.objects.filter(content_type=content_type, object_id__in=ids)
+        for review in reviews.order_by("object_id", "-reviewed_at"):
+            latest.setdefault(review.object_id, review)
+        for obj in items:
+            obj._latest_medical_review = latest.get(str(obj.pk))
