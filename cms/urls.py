@@ -24,5 +24,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# An unreachable database outside any view (a middleware's query) is a 503, not a 500.
+handler500 = "ops.faults.server_error"
+
 # Last: Wagtail redirects a page's own URL to the frontend (headless serve).
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -24,6 +24,8 @@ from graphql import (
     validate,
 )
 
+from ops.faults import reraise_database_errors
+
 from . import persisted_queries, response_cache
 from .introspection import NoSchemaIntrospection
 from .limits import QueryLimits, check_limits
@@ -132,6 +134,7 @@ class APIView(GraphQLView):
                 response["X-Cache"] = "HIT"
                 return response
         result = self.execute_graphql_request(request, None, query, variables, operation_name)
+        reraise_database_errors(result)  # database down: 503, not a 200 with errors
         status, body = self.serialize(request, result)
         if status != 200 or result.errors or not public:
             response = HttpResponse(body, status=status, content_type="application/json")
