@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-browser chromium lint format schema bench clean
+.PHONY: install run serve soak test test-browser chromium lint format schema bench clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -37,7 +37,23 @@ run: install
 	$(PY) manage.py setup_medical_review --dev-accounts
 	$(PY) manage.py load_seed_content
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py worker --no-reload & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production processes on this machine: gunicorn (ops/gunicorn_config.py) and the worker.
+# Reads the environment listed in README.md, "Running in production".
+serve: export DJANGO_SETTINGS_MODULE = cms.settings.production
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn -c ops/gunicorn_config.py --bind $(HOST):$(PORT) cms.wsgi
+
+# Two gunicorn servers and the worker under mixed reads and a publish every 10 s (not in CI).
+# SOAK_ARGS="--minutes 1" for a short run; writes benchmarks/soak/report.md.
+SOAK_ARGS ?=
+soak: install
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 # The browser tests drive Debian's chromium (never a downloaded browser); root installs it.
 chromium:

@@ -33,6 +33,9 @@ if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.+)$", serve_media, name="media"))
 
+# An unreachable database outside any view (a middleware's query) is a 503, not a 500.
+handler500 = "ops.faults.server_error"
+
 # Last: Wagtail serves a page at its own URL, or redirects there on the frontend when one is
 # configured (cms/preview.py).
 urlpatterns.append(path("", include(wagtail_urls)))

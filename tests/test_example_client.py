@@ -80,6 +80,9 @@ def api(tmp_path_factory):
     )
     manage(env, "migrate", "--noinput")
     manage(env, "load_seed_content")
+    # Production queues Wagtail's search and reference indexing for the worker; drain the
+    # queue once, as a running `manage.py worker` would.
+    manage(env, "db_worker", "--batch")
     token = subprocess.run(
         [sys.executable, "-c", PREVIEW_SCRIPT],
         cwd=ROOT,

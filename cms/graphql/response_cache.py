@@ -21,6 +21,8 @@ from django.utils import timezone
 from graphql import GraphQLError, parse, print_ast
 from wagtail.models import Page
 
+from ops.resilient_cache import cache_is_up
+
 GENERATION_KEY = "graphql:generation"
 ENTRY_PREFIX = "graphql:response:"
 
@@ -45,8 +47,8 @@ def normalized_document(query: str) -> str | None:
 
 def cache_key(request: HttpRequest, query: str, variables, operation_name) -> str | None:
     document = normalized_document(query)
-    if document is None:
-        return None
+    if document is None or not cache_is_up():
+        return None  # unparsable, or the shared cache is down (X-Cache: OFF)
     # The limits are part of the key: a response stored under looser limits must not answer
     # a request that tighter limits would refuse.
     material = json.dumps(

@@ -11,7 +11,6 @@ client that accepts it and 200 as `application/json` otherwise; one that ran get
 import hashlib
 import json
 import logging
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -20,6 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute
+
+from ops.faults import DATABASE_ERRORS, reraise_database_errors
+from ops.requests import request_id
 
 from . import persisted_queries, request_body, response_cache
 from .context import APIContext
@@ -42,7 +44,6 @@ API_SECURITY_HEADERS = {
 }
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def json_error(status: int, message: str, **headers: str) -> HttpError:
@@ -60,14 +61,6 @@ def response_media_type(request: HttpRequest) -> str:
     """`application/graphql-response+json` to a client that accepts it, else legacy JSON."""
     accept = request.headers.get("Accept", "")
     return GRAPHQL_RESPONSE_JSON if GRAPHQL_RESPONSE_JSON in accept else JSON
-
-
-def request_id_of(request: HttpRequest) -> str:
-    """The load balancer's request id when it sent a sane one, else a new one."""
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    if 0 < len(given) <= 64 and all(char.isalnum() or char in "-_.:" for char in given):
-        return given
-    return uuid.uuid4().hex
 
 
 def etag_for(body: bytes) -> str:
@@ -108,10 +101,13 @@ class APIView(GraphQLView):
         # public responses uncacheable; only the GraphiQL page needs it.
         if self.graphiql:
             return super().dispatch(request, *args, **kwargs)
-        self.request_id = request_id_of(request)
+        # Set by ops.requests.RequestIdMiddleware, which also puts it on the response.
+        self.request_id = request_id.get()
         self.media_type = response_media_type(request)
         try:
             response = self.answer(request)
+        except DATABASE_ERRORS:
+            raise  # the database is down: ops.faults answers 503 with Retry-After
         except Exception:
             # A fault of ours: logged once with the id the client can quote, never shown.
             logger.exception("GraphQL request failed [request_id=%s]", self.request_id)
@@ -124,7 +120,6 @@ class APIView(GraphQLView):
             )
         for name, value in API_SECURITY_HEADERS.items():
             response[name] = value
-        response[REQUEST_ID_HEADER] = self.request_id
         return response
 
     def get_context(self, request: HttpRequest) -> APIContext:
@@ -195,6 +190,7 @@ class APIView(GraphQLView):
                 response["X-Cache"] = "HIT"
                 return response
         result = self.execute_graphql_request(request, None, query, variables, operation_name)
+        reraise_database_errors(result)  # database down: 503, not a 200 with errors
         status, body = self.serialize(request, result)
         if status != 200 or result.errors or not public:
             response = HttpResponse(body, status=status, content_type=self.media_type)
@@ -283,7 +279,7 @@ class APIView(GraphQLView):
                 raise json_error(400, str(error)) from error
             except ValueError:
                 pass  # graphene-django answers "Variables are invalid JSON."
-        query, variables, operation_name, request_id = GraphQLView.get_graphql_params(request, data)
+        query, variables, operation_name, doc_id = GraphQLView.get_graphql_params(request, data)
         if query is not None and not isinstance(query, str):
             raise json_error(400, "query must be a string.")
         if variables is not None and not isinstance(variables, dict):
@@ -294,7 +290,7 @@ class APIView(GraphQLView):
             request_body.check_text([query, variables, operation_name], "The request")
         except request_body.BadRequestBodyError as error:
             raise json_error(400, str(error)) from error
-        return query, variables, operation_name, request_id
+        return query, variables, operation_name, doc_id
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False

@@ -27,6 +27,10 @@ INSTALLED_APPS = [
     "procedures",
     "images",
     "reviews",
+    "ops",
+    "webhooks",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -54,6 +58,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancer probes and /metrics answer before host checks or HTTPS redirects.
+    "ops.health.ProbeMiddleware",
+    "ops.requests.RequestIdMiddleware",
+    "ops.metrics.MetricsMiddleware",
+    "ops.faults.FaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -107,16 +116,30 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The worker writes beside the web process: IMMEDIATE transactions wait for the write
+    # lock (up to the timeout) instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Local memory by default; a shared Redis when several app servers run side by side.
+# While Redis is unreachable the cache is skipped (ops/resilient_cache.py) and retried after
+# CACHE_RETRY_SECONDS; REDIS_TIMEOUT_SECONDS bounds how long one call may wait for it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))
+CACHE_RETRY_SECONDS = float(os.environ.get("CACHE_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "cms.redis_cache.RedisCache",
+            "BACKEND": "ops.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cms"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -142,13 +165,33 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# The app serves media from MEDIA_ROOT itself (public images only, see cms/media.py) unless
-# they live in shared storage that serves them.
-SERVE_MEDIA = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Several app servers need one media store: an S3-compatible bucket (AWS, MinIO, R2...)
+# through django-storages when MEDIA_S3_BUCKET is set, else this machine's MEDIA_ROOT.
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", "media"),
+            # Images are public content: plain URLs a CDN can cache, not expiring signed ones.
+            "querystring_auth": False,
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+# The app serves media from MEDIA_ROOT itself (public images only, see cms/media.py) unless
+# they live in shared storage that serves them.
+SERVE_MEDIA = not MEDIA_S3_BUCKET
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Calf reduction CMS"
@@ -247,3 +290,56 @@ GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)
 GRAPHQL_HTTP_MAX_AGE = env_int("GRAPHQL_HTTP_MAX_AGE", 0)
 # Automatic persisted queries: the document text kept for a sha256 hash.
 GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 * 24 * 3600)
+
+# Background tasks (Wagtail's own, webhook deliveries) go to a table in the main database and
+# are run by `manage.py worker` (django-tasks-db), which also runs scheduled publishing.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker's periodic jobs (heartbeat, publish_scheduled) run this often; a page goes live
+# at most this long after its go-live time. The lease lets one worker at a time publish.
+WORKER_SCHEDULE_SECONDS = float(os.environ.get("WORKER_SCHEDULE_SECONDS", "10"))
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 300)
+# /readyz reports the worker as down when no heartbeat is newer than this.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+
+# Publish webhooks: each delivery waits this long for an answer and is tried this many times,
+# the n-th retry after base * 2^(n-1) seconds (10 s, 20 s, 40 s, 80 s, 160 s by default).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "10"))
+
+# A 503 (database unreachable) tells clients to come back after this many seconds.
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
+
+# /metrics answers only these addresses or networks (the Prometheus server's).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+# gunicorn's config sets PROMETHEUS_MULTIPROC_DIR; metrics are then summed across workers.
+METRICS_MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+# Operation names are chosen by clients: past this many distinct ones, they count as "other".
+METRICS_MAX_OPERATIONS = env_int("METRICS_MAX_OPERATIONS", 100)
+
+# One JSON object per line with the request id; LOG_FORMAT=text for people reading a console.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "ops.requests.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "cms": {"level": LOG_LEVEL},
+        "ops": {"level": LOG_LEVEL},
+        "webhooks": {"level": LOG_LEVEL},
+        # One line per request; ACCESS_LOG=0 when the load balancer already logs them.
+        "cms.access": {"level": "INFO" if os.environ.get("ACCESS_LOG", "1") == "1" else "WARNING"},
+    },
+}

@@ -9,3 +9,4 @@ GRAPHIQL_ENABLED = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # A web app under development may run on any local port.
 CORS_ALLOWED_ORIGIN_REGEXES = [r"^http://(localhost|127\.0\.0\.1)(:\d+)?$"]
+LOGGING["handlers"]["console"]["formatter"] = "text"  # noqa: F405

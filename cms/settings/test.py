@@ -13,3 +13,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 STATIC_ROOT = tempfile.mkdtemp(prefix="cms-test-static-")
 # Multi-site tests use more hostnames than the default list.
 ALLOWED_HOSTS = ["*"]
+# Tasks run inside the request, as Wagtail does without a worker, so a test sees the search
+# index and reference index updated at once; worker tests switch to the database backend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

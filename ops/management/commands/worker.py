@@ -1,0 +1,60 @@
+"""`manage.py worker`: the background task loop plus the periodic jobs, as one process."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.db.utils import InterfaceError, OperationalError
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks.utils import get_random_id
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
+
+from ops.scheduler import Scheduler
+
+logger = logging.getLogger("ops.worker")
+
+
+class ResilientWorker(Worker):
+    """django-tasks-db's worker, restarted after a database outage instead of exiting."""
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError):
+                logger.warning("Database unavailable; the worker retries in 2 seconds")
+                connection.close()
+                time.sleep(2)
+
+
+class Command(DbWorkerCommand):
+    help = "Run background tasks (django-tasks-db) and scheduled publishing, heartbeat, repairs."
+
+    def handle(self, *args, **options) -> None:
+        self.configure_logging(options["verbosity"])
+        worker_id = options["worker_id"] or get_random_id()
+        scheduler = Scheduler(worker_id)
+        scheduler.start()
+        worker = ResilientWorker(
+            queue_names=options["queue_name"].split(","),
+            interval=options["interval"],
+            batch=False,
+            backend_name=options["backend_name"] or DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"],
+            worker_id=worker_id,
+        )
+        logger.info(
+            "Worker %s: tasks every %ss, periodic jobs every %ss",
+            worker_id,
+            options["interval"],
+            settings.WORKER_SCHEDULE_SECONDS,
+        )
+        worker.configure_signals()
+        try:
+            worker.run()
+        finally:
+            scheduler.stopped.set()

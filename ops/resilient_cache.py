@@ -1,0 +1,143 @@
+"""The shared Redis cache, made optional: while Redis is unreachable every call is a miss.
+
+A call that cannot reach Redis opens a circuit for CACHE_RETRY_SECONDS, during which calls
+skip Redis at once (the API answers from the database with `X-Cache: OFF`) instead of each
+waiting for a timeout. An `incr` that could not reach Redis is a content change the response
+cache did not hear about (it is only used to bump generations): it is remembered in the
+database and replayed when Redis answers again, by this process on recovery and by the worker,
+so entries stored before the change are never served after the outage.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+
+from django.conf import settings
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from cms.redis_cache import RedisCache
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class Circuit:
+    """Per process: whether Redis failed recently, and whether a recovery is still to handle."""
+
+    def __init__(self) -> None:
+        self.open_until = 0.0
+        self.tripped = False
+        self.lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self) -> None:
+        with self.lock:
+            if not self.tripped:
+                logger.warning("Redis cache unreachable; serving without it")
+            self.tripped = True
+            self.open_until = time.monotonic() + settings.CACHE_RETRY_SECONDS
+
+    def close(self) -> bool:
+        """Note a success; True for the first success after a failure."""
+        if not self.tripped:
+            return False
+        with self.lock:
+            recovered, self.tripped = self.tripped, False
+        return recovered
+
+
+circuit = Circuit()
+
+
+def cache_is_up() -> bool:
+    """False while the circuit is open (Redis failed in the last CACHE_RETRY_SECONDS)."""
+    return not circuit.is_open()
+
+
+def replay_pending_increments() -> None:
+    """Apply the increments recorded while Redis was down (generation bumps)."""
+    from django.core.cache import cache
+
+    from .models import PendingCacheBump
+
+    pending = list(PendingCacheBump.objects.values_list("pk", "key")[:1000])
+    for key in {key for _, key in pending}:
+        # A key that is gone took every entry stored against it along.
+        with contextlib.suppress(ValueError):
+            cache.incr(key)
+    if pending and cache_is_up():
+        PendingCacheBump.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+
+
+class ResilientRedisCache(RedisCache):
+    """`cms.redis_cache.RedisCache` whose calls degrade to misses when Redis is unreachable."""
+
+    def guarded(self, default, call, *args, **kwargs):
+        if circuit.is_open():
+            return default
+        try:
+            result = call(*args, **kwargs)
+        except UNREACHABLE:
+            circuit.trip()
+            return default
+        if circuit.close():
+            logger.warning("Redis cache reachable again")
+            try:
+                replay_pending_increments()
+            except Exception:
+                logger.exception("Could not replay cache increments; the worker will")
+            # Read again: what came back before the replay may be an entry it just outdated.
+            return self.guarded(default, call, *args, **kwargs)
+        return result
+
+    def get(self, key, default=None, version=None):
+        return self.guarded(default, super().get, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self.guarded({}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self.guarded(False, super().has_key, key, version)
+
+    def set(self, key, value, timeout=None, version=None):
+        return self.guarded(None, super().set, key, value, timeout, version)
+
+    def add(self, key, value, timeout=None, version=None):
+        return self.guarded(False, super().add, key, value, timeout, version)
+
+    def set_many(self, data, timeout=None, version=None):
+        return self.guarded(list(data), super().set_many, data, timeout, version)
+
+    def touch(self, key, timeout=None, version=None):
+        return self.guarded(False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self.guarded(False, super().delete, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self.guarded(None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self.guarded(None, super().clear)
+
+    def incr(self, key, delta=1, version=None):
+        missed = object()
+        result = self.guarded(missed, super().incr, key, delta, version)
+        if result is missed:
+            self.remember_increment(key)
+            return None
+        return result
+
+    @staticmethod
+    def remember_increment(key: str) -> None:
+        from .models import PendingCacheBump
+
+        try:
+            PendingCacheBump.objects.create(key=key)
+        except Exception:
+            logger.exception("Could not record a cache increment missed during an outage")

@@ -1,0 +1,137 @@
+"""Redis and PostgreSQL outages degrade the API and it recovers, under gunicorn, no restart.
+
+The test owns a redis-server and a PostgreSQL cluster on spare ports and stops them while
+a gunicorn app server (production settings) and a worker keep running.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from private_servers import postgres_cluster, redis_server, restore_into, seeded_template, workers
+from servers import POSTGRES, app_env, gunicorn, manage, reachable
+
+CACHED = '{ procedure(slug: "calf-liposuction") { summary } }'
+UNCACHED = '{ procedure(slug: "soleus-x") { title } procedures { items { slug } } }'
+
+PUBLISH = """
+from procedures.models import ProcedurePage
+page = ProcedurePage.objects.get(slug="calf-liposuction")
+page.summary = "Published while Redis was down."
+page.save_revision().publish()
+"""
+
+
+def get(base: str, path: str) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(base + path, headers={"Host": "localhost"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def query(base: str, document: str) -> tuple[int, dict, dict]:
+    status, headers, body = get(base, "/graphql/?query=" + urllib.parse.quote(document))
+    return status, headers, json.loads(body)
+
+
+def summary(base: str) -> tuple[str, str]:
+    status, headers, body = query(base, CACHED)
+    assert status == 200, body
+    return body["data"]["procedure"]["summary"], headers["X-Cache"]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    """A private Redis and PostgreSQL, migrated and seeded, a gunicorn and a worker."""
+    if reachable(POSTGRES):
+        seeded_template()  # before the private servers start, so they run only while needed
+    with redis_server() as redis, postgres_cluster() as postgres:
+        env = app_env(
+            postgres.url,
+            redis.url,
+            CACHE_RETRY_SECONDS="0.5",
+            REDIS_TIMEOUT_SECONDS="0.3",
+            WORKER_SCHEDULE_SECONDS="0.5",
+        )
+        restore_into(postgres, env)
+        with gunicorn(env) as base, workers(env, 1):
+            yield {"base": base, "env": env, "redis": redis, "postgres": postgres}
+
+
+def test_without_redis_the_api_answers_from_the_database_and_never_serves_stale_after(stack):
+    base, redis = stack["base"], stack["redis"]
+    original = "Calf liposuction is a surgical procedure."
+    assert summary(base) == (original, "MISS")
+    assert summary(base) == (original, "HIT")
+
+    # Redis goes away with the entry and the generation it was stored under.
+    redis.stop(save=True)
+    answers = [summary(base) for _ in range(3)]
+    assert [text for text, _ in answers] == [original] * 3
+    assert answers[-1][1] == "OFF"
+
+    # A publish while Redis is down cannot bump the generation in Redis.
+    manage(stack["env"], "shell", "-c", PUBLISH)
+    assert summary(base) == ("Published while Redis was down.", "OFF")
+
+    # Redis comes back with the old entry, still under the old generation.
+    redis.start()
+    time.sleep(0.6)  # past CACHE_RETRY_SECONDS
+    assert summary(base)[0] == "Published while Redis was down."
+    # The cache is used again.
+    assert summary(base) == ("Published while Redis was down.", "HIT")
+
+
+def test_without_postgresql_cached_reads_are_served_and_the_rest_is_503_until_it_returns(stack):
+    base, postgres = stack["base"], stack["postgres"]
+    warm, _ = summary(base)
+    assert summary(base) == (warm, "HIT")
+
+    postgres.stop()
+    try:
+        assert summary(base) == (warm, "HIT")
+        status, headers, body = query(base, UNCACHED)
+        assert status == 503
+        assert headers["Retry-After"] == "5"
+        assert headers["Cache-Control"] == "no-store"
+        assert body["errors"][0]["message"].startswith("Service temporarily unavailable")
+        assert get(base, "/healthz")[0] == 200
+        status, _, ready = get(base, "/readyz")
+        assert status == 503
+        assert json.loads(ready)["checks"]["database"]["ok"] is False
+        assert get(base, "/procedures/")[0] == 503  # a Wagtail view, not the API
+    finally:
+        postgres.start()
+    restarted = time.time()
+
+    status, _, body = query(base, UNCACHED)
+    assert status == 200, body
+    assert get(base, "/readyz")[0] == 200
+    # The worker lived through it: it beats again after the restart.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        status, _, ready = get(base, "/readyz")
+        if json.loads(ready)["checks"]["worker"]["ok"] and json.loads(ready)["checks"]["worker"][
+            "detail"
+        ] in ("0s ago", "1s ago"):
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail(f"no worker heartbeat since the restart at {restarted}: {ready!r}")
+
+
+def test_a_database_error_outside_any_view_is_a_503_too(rf):
+    from django.db.utils import OperationalError
+
+    from ops.faults import server_error
+
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = server_error(rf.get("/admin/"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"

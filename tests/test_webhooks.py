@@ -1,0 +1,213 @@
+"""Publish webhooks: signed deliveries to a real receiver, retried, logged and resent."""
+
+import json
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.test import override_settings
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from webhook_receiver import receiver
+
+from home.models import ArticlePage
+from procedures.models import ProcedurePage
+from webhooks import signing
+from webhooks.models import Delivery, Endpoint
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+FAST_RETRIES = {
+    "TASKS": DATABASE_TASKS,
+    "WEBHOOK_RETRY_BASE_SECONDS": 0.2,
+    "WEBHOOK_TIMEOUT_SECONDS": 0.5,
+    "WEBHOOK_MAX_ATTEMPTS": 3,
+}
+
+
+def run_worker_until_settled(seconds: float = 10) -> None:
+    """Run queued tasks (as `manage.py worker` would) until no delivery is waiting."""
+    # The worker's own `run_task`, without its polling transaction (the test holds one).
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+    )
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for task in DBTaskResult.objects.ready():
+            task.claim("test")
+            worker.run_task(task)
+        if not Delivery.objects.filter(status__in=["pending", "retrying"]).exists():
+            return
+        time.sleep(0.1)
+    raise AssertionError("deliveries still waiting after the deadline")
+
+
+def publish(slug: str, summary: str, capture) -> ProcedurePage:
+    page = ProcedurePage.objects.get(slug=slug)
+    page.summary = summary
+    with capture(execute=True):
+        page.save_revision().publish()
+    return page
+
+
+def test_a_signature_verifies_only_with_the_secret_body_and_a_recent_timestamp():
+    body = b'{"event":"published"}'
+    signature = signing.sign("s3cret", 1_700_000_000, body)
+    assert signing.verify("s3cret", "1700000000", body, signature, now=1_700_000_100)
+    assert not signing.verify("other", "1700000000", body, signature, now=1_700_000_100)
+    assert not signing.verify("s3cret", "1700000000", body + b" ", signature, now=1_700_000_100)
+    # Replayed ten minutes later: refused even though the signature is right.
+    assert not signing.verify("s3cret", "1700000000", body, signature, now=1_700_000_600)
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_a_publish_is_delivered_signed_with_the_page_facts(django_capture_on_commit_callbacks):
+    with receiver(200) as hook:
+        endpoint = Endpoint.objects.create(name="Next.js", url=hook.url)
+        page = publish("calf-liposuction", "New summary.", django_capture_on_commit_callbacks)
+        run_worker_until_settled()
+
+    assert len(hook.received) == 1
+    sent = hook.received[0]
+    headers = sent["headers"]
+    assert signing.verify(
+        endpoint.secret,
+        headers["X-Webhook-Timestamp"],
+        sent["body"],
+        headers["X-Webhook-Signature"],
+    )
+    payload = json.loads(sent["body"])
+    assert payload["event"] == "published"
+    assert payload["page"]["id"] == page.pk
+    assert payload["page"]["type"] == "procedures.ProcedurePage"
+    assert payload["page"]["urlPath"] == page.url_path
+    assert payload["page"]["path"] == "/procedures/calf-liposuction/"
+    assert payload["occurredAt"]
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 1, 200)
+    assert headers["X-Webhook-Id"] == str(delivery.pk)
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_a_failing_receiver_is_retried_with_backoff_until_it_recovers(
+    django_capture_on_commit_callbacks,
+):
+    with receiver(500, 503, 200) as hook:
+        Endpoint.objects.create(name="flaky", url=hook.url)
+        publish("calf-liposuction", "Retried.", django_capture_on_commit_callbacks)
+        run_worker_until_settled()
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 3, 200)
+    assert len(hook.received) == 3
+    # Every attempt is signed afresh over the same body.
+    assert len({sent["body"] for sent in hook.received}) == 1
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_a_receiver_that_never_answers_times_out_and_fails_after_the_last_attempt(
+    django_capture_on_commit_callbacks,
+):
+    with receiver("hang") as hook:
+        Endpoint.objects.create(name="silent", url=hook.url)
+        started = time.monotonic()
+        publish("calf-liposuction", "Nobody listens.", django_capture_on_commit_callbacks)
+        run_worker_until_settled()
+        elapsed = time.monotonic() - started
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("failed", 3, None)
+    assert "timed out" in delivery.error.lower()
+    assert elapsed < 5  # each attempt gave up after the 0.5 s timeout
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_endpoints_receive_only_the_events_and_page_types_they_chose(
+    django_capture_on_commit_callbacks,
+):
+    procedures_only = Endpoint.objects.create(name="procedures", url="http://127.0.0.1:9/")
+    procedures_only.page_types.add(ContentType.objects.get_for_model(ProcedurePage))
+    articles_only = Endpoint.objects.create(name="articles", url="http://127.0.0.1:9/")
+    articles_only.page_types.add(ContentType.objects.get_for_model(ArticlePage))
+    Endpoint.objects.create(name="unpublish", url="http://127.0.0.1:9/", on_published=False)
+
+    page = publish("calf-liposuction", "Filtered.", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.unpublish()
+    with django_capture_on_commit_callbacks(execute=True):
+        ProcedurePage.objects.get(slug="selective-neurectomy").delete()
+
+    # Deleting a live page unpublishes it first (Wagtail does), so it announces both.
+    sent = sorted(Delivery.objects.values_list("endpoint__name", "event"))
+    assert sent == [
+        ("procedures", "deleted"),
+        ("procedures", "published"),
+        ("procedures", "unpublished"),
+        ("procedures", "unpublished"),
+        ("unpublish", "deleted"),
+        ("unpublish", "unpublished"),
+        ("unpublish", "unpublished"),
+    ]
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_move_is_announced_with_the_new_url_path(django_capture_on_commit_callbacks):
+    Endpoint.objects.create(name="all", url="http://127.0.0.1:9/")
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    new_parent = ArticlePage.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        page.move(new_parent, pos="last-child")
+    delivery = Delivery.objects.get(event="moved")
+    assert delivery.url_path == ProcedurePage.objects.get(pk=page.pk).url_path
+    assert delivery.url_path.startswith(new_parent.url_path)
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_the_admin_lists_deliveries_and_resends_one(client, django_capture_on_commit_callbacks):
+    with receiver(500) as hook:
+        Endpoint.objects.create(name="down", url=hook.url)
+        publish("calf-liposuction", "Logged.", django_capture_on_commit_callbacks)
+        run_worker_until_settled()
+        failed = Delivery.objects.get()
+        assert failed.status == "failed"
+
+        client.force_login(User.objects.create_superuser("boss", "b@example.com", "pw"))
+        listing = client.get("/admin/webhook_deliveries/")
+        assert listing.status_code == 200
+        assert b"calf-liposuction" in listing.content
+        assert client.get(f"/admin/webhooks/deliveries/{failed.pk}/resend/").status_code == 200
+
+        hook.plan = [200]
+        response = client.post(f"/admin/webhooks/deliveries/{failed.pk}/resend/")
+        assert response.status_code == 302
+        run_worker_until_settled()
+
+    resent = Delivery.objects.get(resent_from=failed)
+    assert resent.status == "delivered"
+    assert resent.payload == failed.payload
+    assert client.get("/admin/webhook_endpoints/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_people_with_the_webhook_permission_may_resend(client):
+    endpoint = Endpoint.objects.create(name="x", url="http://127.0.0.1:9/")
+    delivery = Delivery.objects.create(
+        endpoint=endpoint, event="published", page_id=1, page_type="x", url_path="/", payload="{}"
+    )
+    editor = User.objects.create_user("editor", password="pw", is_staff=True)
+    client.force_login(editor)
+    response = client.post(f"/admin/webhooks/deliveries/{delivery.pk}/resend/")
+    assert response.status_code in (302, 403)
+    assert not Delivery.objects.filter(resent_from=delivery).exists()
