@@ -42,47 +42,47 @@ def count_queries(client, django_assert_num_queries, query: str, expected: int) 
 
 # Site and privacy restrictions (2), count and items (2), images and their renditions (2),
 # muscles (1), related procedures and their images (2), private collections (1), cache
-# expiry check (1).
+# expiry and go-live checks (2).
 @pytest.mark.django_db
 def test_procedures_list_is_constant(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, PROCEDURES, 11)
+    data = count_queries(client, django_assert_num_queries, PROCEDURES, 12)
     assert len(data["procedures"]["items"]) == site_of_size
 
 
 # Site and restrictions (2), the page (1), image and renditions (2), muscles (1), related
-# procedures and their images (2), private collections (1), cache expiry check (1).
+# procedures and their images (2), private collections (1), cache expiry and go-live checks (2).
 @pytest.mark.django_db
 def test_one_procedure_is_constant(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, PROCEDURE, 10)
+    data = count_queries(client, django_assert_num_queries, PROCEDURE, 11)
     assert data["procedure"]["slug"] == "calf-liposuction"
 
 
 # Site and restrictions (2), article (1), hero image and renditions (2), benefits (1),
 # target muscles (1), referenced procedures with images, renditions and muscles (4),
-# private collections (1), cache expiry check (1). The body is read from its raw data.
+# private collections (1), cache expiry and go-live checks (2). The body is read from its raw data.
 @pytest.mark.django_db
 def test_article_with_its_procedures_is_constant(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, ARTICLE, 13)
+    data = count_queries(client, django_assert_num_queries, ARTICLE, 14)
     assert len(data["article"]["procedures"]) == site_of_size
 
 
 # Site and restrictions (2); pages: count, ids and one query per page type (1 + 1 + 4),
 # procedure images and muscles (2), private collections (1); search: the index, the ids,
-# one query per page type, procedure images (1 + 1 + 3 + 1); cache expiry check (1).
+# one query per page type, procedure images (1 + 1 + 3 + 1); cache expiry and go-live checks (2).
 # Page types are few; the count does not follow the page count.
 @pytest.mark.django_db
 def test_pages_and_search_across_types_are_constant(
     client, django_assert_num_queries, site_of_size
 ):
-    data = count_queries(client, django_assert_num_queries, ACROSS_TYPES, 18)
+    data = count_queries(client, django_assert_num_queries, ACROSS_TYPES, 19)
     assert len(data["pages"]["items"]) == 3 + min(site_of_size, 97)
 
 
-# Site and restrictions (2), count and items (2), cache expiry check (1): no images,
+# Site and restrictions (2), count and items (2), cache expiry and go-live checks (2): no images,
 # muscles or related procedures when the query does not ask for them.
 @pytest.mark.django_db
 def test_nothing_is_fetched_that_was_not_asked_for(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, SLUGS_ONLY, 5)
+    data = count_queries(client, django_assert_num_queries, SLUGS_ONLY, 6)
     assert len(data["procedures"]["items"]) == site_of_size
 
 

@@ -135,6 +135,31 @@ def test_nothing_is_kept_past_the_next_expiry():
 
 
 @pytest.mark.django_db
+def test_nothing_is_kept_past_the_next_scheduled_go_live(client):
+    page = ProcedurePage.objects.get(slug="botox-calf-reduction")
+    page.summary = "Scheduled summary."
+    page.go_live_at = timezone.now() + timedelta(seconds=40)
+    page.save_revision().publish()  # scheduled: the live page keeps its summary until then
+    assert 0 < response_cache.seconds_to_keep() <= 40
+
+
+@pytest.mark.django_db
+def test_nothing_is_stored_while_a_due_go_live_waits_for_the_worker(client):
+    """A web process whose cache the worker cannot reach must not keep the old content."""
+    page = ProcedurePage.objects.get(slug="botox-calf-reduction")
+    page.summary = "Due summary."
+    page.go_live_at = timezone.now() + timedelta(seconds=40)
+    revision = page.save_revision()
+    revision.publish()
+    type(revision).objects.filter(pk=revision.pk).update(
+        approved_go_live_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert response_cache.seconds_to_keep() == 0
+    ask(client)
+    assert ask(client)["X-Cache"] == "MISS"
+
+
+@pytest.mark.django_db
 def test_errors_are_not_cached(client):
     query = "{ procedures(page: 0) { items { slug } } }"
     ask(client, query)

@@ -19,7 +19,7 @@ from django.db.models import Min
 from django.http import HttpRequest
 from django.utils import timezone
 from graphql import GraphQLError, parse, print_ast
-from wagtail.models import Page
+from wagtail.models import Page, Revision
 
 from ops.resilient_cache import cache_is_up
 
@@ -85,7 +85,13 @@ def store(key: str, generation: int, response: CachedResponse) -> None:
 
 
 def seconds_to_keep() -> int:
-    """The configured lifetime, cut short where a live page expires sooner."""
+    """The configured lifetime, cut short where content changes by the clock.
+
+    A live page expires, or a scheduled revision (a page's or a muscle's) goes live: no entry
+    outlives the next such time. Once a go-live time has passed, nothing is stored until the
+    worker has published it, so a web process whose cache the worker cannot reach (the
+    embedded default's local memory) serves the new content as soon as it is published.
+    """
     timeout = settings.GRAPHQL_RESPONSE_CACHE_SECONDS
     if timeout <= 0:
         return 0
@@ -93,9 +99,13 @@ def seconds_to_keep() -> int:
     next_expiry = Page.objects.filter(live=True, expire_at__gt=now).aggregate(
         next=Min("expire_at")
     )["next"]
-    if next_expiry is not None:
-        timeout = min(timeout, int((next_expiry - now).total_seconds()))
-    return timeout
+    next_go_live = Revision.objects.filter(approved_go_live_at__isnull=False).aggregate(
+        next=Min("approved_go_live_at")
+    )["next"]
+    for moment in (next_expiry, next_go_live):
+        if moment is not None:
+            timeout = min(timeout, int((moment - now).total_seconds()))
+    return max(timeout, 0)
 
 
 def bump_generation() -> None:
