@@ -87,6 +87,15 @@ def site(tmp_path_factory) -> str:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Beside it, as `make run` starts it: the worker that publishes scheduled pages. It looks
+    # every 2 seconds here (10 by default) so the scheduling step waits on the clock only.
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--no-reload"],
+        cwd=ROOT,
+        env={**env, "WORKER_SCHEDULE_SECONDS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -102,8 +111,9 @@ def site(tmp_path_factory) -> str:
                 time.sleep(0.3)
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -154,3 +154,44 @@ def test_graphiql_runs_a_query_offline(sessions):
     page.locator(".result-window").get_by_text("Calf Liposuction").wait_for()
     visitor.shot("12-graphiql")
     assert visitor.outside == []
+
+
+SCHEDULED = '{ procedure(slug: "selective-neurectomy") { summary } }'
+SCHEDULED_SUMMARY = "Selective neurectomy, as scheduled in the browser test."
+
+
+def test_a_page_scheduled_a_minute_ahead_goes_live_without_anyone_acting(sessions, site):
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    admin = sessions("admin")
+    admin.goto(edit_url(admin, "selective-neurectomy"))
+    page = admin.page
+    page.fill("#id_summary", SCHEDULED_SUMMARY)
+    # Wagtail's status side panel: "Set schedule", then "Save schedule" saves it with a draft.
+    page.click("button[data-side-panel-toggle='status']")
+    page.get_by_text("Set schedule").first.click()
+    # The picker takes minutes: the start of the minute after next, 60 to 120 s ahead.
+    go_live = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    page.fill("#id_go_live_at", go_live.strftime("%Y-%m-%d %H:%M"))
+    admin.shot("12-setting-a-schedule")
+    page.get_by_text("Set publishing schedule").click()  # closes the date picker over the button
+    page.get_by_role("button", name="Save schedule").click()
+    page.wait_for_load_state()
+    page.locator("footer .w-dropdown__toggle, [data-w-dropdown-target='toggle']").last.click()
+    page.locator("button[name='action-publish']").click()
+    page.wait_for_load_state()
+    admin.shot("13-scheduled")
+    before = graphql(site, SCHEDULED)["procedure"]["summary"]
+    assert before != SCHEDULED_SUMMARY, "published at once instead of at its time"
+    # Nobody acts from here: the worker publishes it once its time has come.
+    deadline = go_live + timedelta(seconds=45)
+    while datetime.now(UTC) < deadline:
+        if graphql(site, SCHEDULED)["procedure"]["summary"] == SCHEDULED_SUMMARY:
+            break
+        time.sleep(2)
+    served = graphql(site, SCHEDULED)["procedure"]["summary"]
+    assert served == SCHEDULED_SUMMARY
+    assert datetime.now(UTC) >= go_live, "live before its go-live time"
+    admin.goto(edit_url(admin, "selective-neurectomy"))
+    admin.shot("14-live-after-its-time")
