@@ -213,3 +213,12 @@ def test_no_lookup_field_shows_hidden_content(gql, hidden, owner, field):
                 assert "internal_server_error" not in body, (field, argument, value, body[:500])
                 probed += 1
     assert probed > 0
+
+
+def test_the_probe_is_not_blind(gql, hidden):
+    """The same lookups find public content, so an empty answer above means hidden, not broken."""
+    found = gql('{ search(query: "liposuction") { urlPath } }')["search"]
+    assert {"urlPath": "/procedures/calf-liposuction/"} in found
+    listed = gql('{ procedures(searchQuery: "liposuction") { items { slug } } }')["procedures"]
+    assert listed["items"] == [{"slug": "calf-liposuction"}]
+    assert gql('{ procedure(slug: "botox-calf-reduction") { slug } }')["procedure"]

@@ -293,7 +293,7 @@ GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 *
 
 # Background tasks (Wagtail's own, webhook deliveries) go to a table in the main database and
 # are run by `manage.py worker` (django-tasks-db), which also runs scheduled publishing.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # The worker's periodic jobs (heartbeat, publish_scheduled) run this often; a page goes live
 # at most this long after its go-live time. The lease lets one worker at a time publish.
 WORKER_SCHEDULE_SECONDS = float(os.environ.get("WORKER_SCHEDULE_SECONDS", "10"))
