@@ -1,7 +1,7 @@
 """A reference an editor cites for a page; each page type keeps its own list of them."""
 
 from django.db import models
-from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.models import Orderable
 
 
@@ -21,3 +21,13 @@ class Citation(Orderable):
 
     def __str__(self) -> str:
         return self.title
+
+
+def citations_panel() -> InlinePanel:
+    """The *Citations* list of a page's Facts tab (each page type's `citations` relation)."""
+    return InlinePanel(
+        "citations",
+        heading="Citations",
+        label="Citation",
+        help_text="References a reader can check the medical content against.",
+    )

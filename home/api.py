@@ -4,13 +4,12 @@ import graphene
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
-from cms.graphql.pages import find_page, live_pages, lookup_arguments
-from cms.graphql.pagination import paginate, paginated_type, pagination_arguments
+from cms.graphql.pages import live_pages, page_field, page_list_field, paginated_pages
+from cms.graphql.pagination import paginated_type
 from cms.graphql.planning import (
     Relation,
     merge_trees,
     planned_queryset,
-    prefetch_pages,
     register_plan,
 )
 from cms.graphql.publication import servable_pages
@@ -190,25 +189,14 @@ ArticleList = paginated_type(
 
 
 class ArticleQuery(graphene.ObjectType):
-    article = graphene.Field(
+    article = page_field(
         ArticlePageNode,
-        description="One live article by id, slug or URL path, or its draft by preview token.",
-        **lookup_arguments(),
+        ArticlePage,
+        "One live article by id, slug or URL path, or its draft by preview token.",
     )
-    articles = graphene.Field(
-        graphene.NonNull(ArticleList),
-        description="Live articles, most recently published first.",
-        **pagination_arguments(),
-    )
-
-    @staticmethod
-    def resolve_article(root, info, **kwargs):
-        page = find_page(ArticlePage, info, **kwargs)
-        return prefetch_pages([page], info)[0]
+    articles = page_list_field(ArticleList, "Live articles, most recently published first.")
 
     @staticmethod
     def resolve_articles(root, info, page=1, per_page=None):
         qs = live_pages(ArticlePage, info).order_by("-first_published_at", "path")
-        result = paginate(qs, page, per_page)
-        prefetch_pages(result["items"], info, "items")
-        return result
+        return paginated_pages(qs, info, page, per_page)

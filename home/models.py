@@ -13,7 +13,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from cms.citations import Citation
+from cms.citations import Citation, citations_panel
 from cms.preview import EmbeddedPreviewMixin
 from procedures.fields import ProtectingParentalManyToManyField
 from reviews.pages import MedicallyReviewedMixin
@@ -84,12 +84,7 @@ class ArticlePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     facts_panels = [
         InlinePanel("benefits", heading="Benefits", label="Benefit"),
         FieldPanel("target_muscles", widget=forms.CheckboxSelectMultiple),
-        InlinePanel(
-            "citations",
-            heading="Citations",
-            label="Citation",
-            help_text="References a reader can check the medical content against.",
-        ),
+        citations_panel(),
         ReviewPanel(heading="Medical review"),
     ]
     edit_handler = TabbedInterface(

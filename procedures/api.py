@@ -5,9 +5,9 @@ from django.db.models import prefetch_related_objects
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
-from cms.graphql.pages import find_page, live_pages, lookup_arguments
-from cms.graphql.pagination import paginate, paginated_type, pagination_arguments
-from cms.graphql.planning import Relation, prefetch_pages, register_plan
+from cms.graphql.pages import live_pages, page_field, page_list_field, paginated_pages
+from cms.graphql.pagination import paginated_type
+from cms.graphql.planning import Relation, register_plan
 from cms.graphql.richtext import public_html
 from reviews.api import Reviewed, plan_reviews
 
@@ -193,15 +193,15 @@ ProcedureList = paginated_type(
 
 
 class ProcedureQuery(graphene.ObjectType):
-    procedure = graphene.Field(
+    procedure = page_field(
         ProcedurePageNode,
-        description="One live procedure by id, slug or URL path, or its draft by preview token.",
-        **lookup_arguments(),
+        ProcedurePage,
+        "One live procedure by id, slug or URL path, or its draft by preview token.",
     )
-    procedures = graphene.Field(
-        graphene.NonNull(ProcedureList),
-        description="Live procedures; every filter given narrows the set, and a procedure "
-        "whose fact is unknown never matches a filter on that fact.",
+    procedures = page_list_field(
+        ProcedureList,
+        "Live procedures; every filter given narrows the set, and a procedure whose fact is "
+        "unknown never matches a filter on that fact.",
         approach=graphene.Argument(Approach),
         invasiveness=graphene.Argument(Invasiveness),
         permanence=graphene.Argument(Permanence),
@@ -212,7 +212,6 @@ class ProcedureQuery(graphene.ObjectType):
         ),
         search_query=graphene.Argument(graphene.String, description="Full-text search."),
         order=graphene.Argument(ProcedureOrder),
-        **pagination_arguments(),
     )
     muscles = graphene.List(
         graphene.NonNull(MuscleNode),
@@ -221,16 +220,9 @@ class ProcedureQuery(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_procedure(root, info, **kwargs):
-        page = find_page(ProcedurePage, info, **kwargs)
-        return prefetch_pages([page], info)[0]
-
-    @staticmethod
     def resolve_procedures(root, info, page=1, per_page=None, **filters):
         qs = filter_procedures(live_pages(ProcedurePage, info), **filters)
-        result = paginate(qs, page, per_page)
-        prefetch_pages(result["items"], info, "items")
-        return result
+        return paginated_pages(qs, info, page, per_page)
 
     @staticmethod
     def resolve_muscles(root, info) -> list:

@@ -10,7 +10,6 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
@@ -26,7 +25,7 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.citations import Citation
+from cms.citations import Citation, citations_panel
 from cms.preview import EmbeddedPreviewMixin
 from reviews.pages import MedicallyReviewedMixin
 from reviews.panels import ReviewPanel
@@ -221,12 +220,7 @@ class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
         ),
         FactPanel("ideal_candidates"),
         FieldPanel("related_procedures", widget=forms.CheckboxSelectMultiple),
-        InlinePanel(
-            "citations",
-            heading="Citations",
-            label="Citation",
-            help_text="References a reader can check the medical content against.",
-        ),
+        citations_panel(),
         ReviewPanel(heading="Medical review"),
     ]
     edit_handler = TabbedInterface(

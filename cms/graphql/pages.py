@@ -9,6 +9,8 @@ from wagtail.models import Page, Site
 from wagtail_headless_preview.models import PagePreview
 
 from .arguments import is_database_id
+from .pagination import paginate, pagination_arguments
+from .planning import prefetch_pages
 from .publication import mark_preview, servable_pages
 
 
@@ -24,6 +26,32 @@ def lookup_arguments() -> dict[str, graphene.Argument]:
             graphene.String, description="A preview token from the admin; returns the draft."
         ),
     }
+
+
+def page_field(node, model: type[Page], description: str) -> graphene.Field:
+    """`<type>(id, slug, urlPath, token)`: one live page of `model`, planned, or its draft."""
+
+    def resolve(root, info, **lookup):
+        return prefetch_pages([find_page(model, info, **lookup)], info)[0]
+
+    return graphene.Field(node, description=description, resolver=resolve, **lookup_arguments())
+
+
+def page_list_field(list_type, description: str, **arguments) -> graphene.Field:
+    """A paginated list field (`{ items pagination }`) with `page` and `perPage`."""
+    return graphene.Field(
+        graphene.NonNull(list_type),
+        description=description,
+        **arguments,
+        **pagination_arguments(),
+    )
+
+
+def paginated_pages(qs: QuerySet, info: GraphQLResolveInfo, page, per_page) -> dict:
+    """One page of `qs`, its items planned for what the selection asks of `items`."""
+    result = paginate(qs, page, per_page)
+    prefetch_pages(result["items"], info, "items")
+    return result
 
 
 def live_pages(model: type[Page], info: GraphQLResolveInfo) -> QuerySet:
