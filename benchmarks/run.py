@@ -153,6 +153,12 @@ def grow_to(size: int) -> None:
                 index.add_child(instance=page)
     # Pages made here skip the publish signal; say that content changed, as a publish would.
     bump_generation()
+    # Fresh rows have no planner statistics until autovacuum (late, or off) gets to them; a
+    # bench on bad plans measures the planner, not the API.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 # --- measurements -------------------------------------------------------------------------

@@ -37,8 +37,11 @@ WATCHED = f'{{ procedure(slug: "{SLUG}") {{ summary }} }}'
 READS = {
     "procedure": WATCHED,
     "procedures": "{ procedures(perPage: 10) { items { slug title summary } } }",
-    "article": "{ article { title benefits } }",
-    "pages": "{ pages(limit: 20) { id title urlPath } }",
+    "article": (
+        '{ article(slug: "calf-reduction-surgery-the-basics-explained") '
+        "{ title benefits body { __typename id } } }"
+    ),
+    "pages": "{ pages(perPage: 20) { items { id title urlPath } } }",
     # 40 page sizes: each publish empties the cache, so these keep running SQL.
     "varied": "{ procedures(perPage: %d) { items { slug } } }",
 }
