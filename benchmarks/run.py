@@ -1,10 +1,10 @@
-"""`make bench`: how the API scales, against stock grapple and a plain Django JSON view.
+"""`make bench`: how the API scales, against item-by-item resolution and a plain Django JSON view.
 
 For 5, 50, 500 and 5,000 procedures in a throwaway PostgreSQL database it measures, for each
 contract query (`benchmarks/queries.py`) and each way of answering it:
 
-- `stock`: grapple's item-by-item resolution (our view with query planning and the response
-  cache off, at `/bench/stock/graphql/`);
+- `stock`: item-by-item resolution, as stock grapple resolves (our view with query planning
+  and the response cache off, at `/bench/stock/graphql/`);
 - `planned`: ours, uncached (`/bench/uncached/graphql/`), so every request runs the query;
 - `cached`: ours at `/graphql/`, answered from the response cache;
 - `plain`: a hand-written Django JSON view over the ORM (`benchmarks/plain.py`), where the
@@ -335,7 +335,8 @@ def targets(sizes: list[int], timing: list[dict], load: list[dict]) -> list[str]
     stock_rps = find(load, "rps", size=large, query=name, mode="stock")
     ours_rps = find(load, "rps", size=large, query=name, mode="planned")
     lines.append(
-        f"- Uncached 100-item `procedures` at {large} procedures vs stock grapple: "
+        f"- Uncached 100-item `procedures` at {large} procedures vs item-by-item (stock) "
+        "resolution: "
         f"p50 {stock:.1f} ms → {ours:.1f} ms, **{stock / ours:.1f}x** faster; "
         f"{stock_rps:.1f} → {ours_rps:.1f} req/s, **{ours_rps / stock_rps:.1f}x** (target ≥ 5x)."
     )
@@ -398,9 +399,9 @@ def write_report(args, timing: list[dict], load: list[dict], about: dict) -> Non
         f"Measured by `make bench` on {about['date']} in {about['minutes']:.1f} minutes. "
         f"Machine: {about['machine']}.",
         "",
-        "Modes: **stock** = grapple's item-by-item resolution (planning and response cache "
-        "off); **planned** = ours without the response cache; **cached** = ours from the "
-        "response cache; **plain** = a hand-written Django JSON view over the ORM "
+        "Modes: **stock** = item-by-item resolution, as stock grapple does (planning and "
+        "response cache off); **planned** = ours without the response cache; **cached** = "
+        "ours from the response cache; **plain** = a hand-written Django JSON view over the ORM "
         "(`benchmarks/plain.py`), for the questions it answers; **floor** = a Django view that "
         "does nothing. Every request is an anonymous GET.",
         "",

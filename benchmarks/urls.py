@@ -9,7 +9,7 @@ from cms.urls import urlpatterns as site_urlpatterns
 from . import plain
 
 urlpatterns = [
-    # Stock grapple resolution: item by item, no query planning, no response cache.
+    # "Stock": item by item, as grapple resolves, with no query planning and no response cache.
     path(
         "bench/stock/graphql/",
         csrf_exempt(APIView.as_view(query_planning=False, response_cache=False)),
