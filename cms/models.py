@@ -15,6 +15,8 @@ class PageEvent(models.Model):
         REMOVED = "removed", "Removed"
 
     page_id = models.BigIntegerField(db_index=True)
+    # The page's place in the tree at the time, so each site reads only its own events.
+    tree_path = models.CharField(max_length=255, db_index=True)
     url_path = models.CharField(max_length=2048, help_text="Public path at the time.")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(db_index=True)

@@ -11,12 +11,25 @@ from .graphql.interfaces import public_url_path
 from .models import PageEvent
 
 
-def record(pages, kind: str) -> None:
+def record(pages, kind: str, url_paths: dict | None = None) -> None:
+    """One event per page, all at one instant (`changes` never splits an instant's events)."""
     now = timezone.now()
     PageEvent.objects.bulk_create(
-        PageEvent(page_id=page.pk, url_path=public_url_path(page), kind=kind, at=now)
+        PageEvent(
+            page_id=page.pk,
+            tree_path=page.path,
+            url_path=(url_paths or {}).get(page.pk) or public_url_path(page),
+            kind=kind,
+            at=now,
+        )
         for page in pages
     )
+
+
+def was_public(page: Page) -> bool:
+    """Whether readers could see the page: only then may its path be reported as removed (a
+    draft's or a private page's path is not for anonymous clients)."""
+    return bool(page.live) and not page.get_view_restrictions().exists()
 
 
 def published(sender, instance, **kwargs) -> None:
@@ -24,25 +37,45 @@ def published(sender, instance, **kwargs) -> None:
 
 
 def unpublished(sender, instance, **kwargs) -> None:
-    record([instance], PageEvent.Kind.REMOVED)
-
-
-def deleting(sender, instance, **kwargs) -> None:
-    if isinstance(instance, Page):
+    if not instance.get_view_restrictions().exists():
         record([instance], PageEvent.Kind.REMOVED)
 
 
-def moved(sender, instance, url_path_before: str, url_path_after: str, **kwargs) -> None:
-    if url_path_before == url_path_after:
+def deleting(sender, instance, **kwargs) -> None:
+    # Multi-table inheritance deletes the specific row and the Page row: record the Page one.
+    if type(instance) is Page and was_public(instance):
+        record([instance], PageEvent.Kind.REMOVED)
+
+
+def renamed_paths(pages, old_prefix: str, new_prefix: str) -> dict:
+    """Each page's public path before its ancestor's (or its own) url path changed."""
+    before = {}
+    for page in pages:
+        if page.url_path.startswith(new_prefix):
+            before[page.pk] = public_url_path(
+                Page(url_path=old_prefix + page.url_path[len(new_prefix) :])
+            )
+    return before
+
+
+def path_changed(page: Page, url_path_before: str) -> None:
+    """The page and every live page below it leave their old paths and serve new ones."""
+    if page.get_view_restrictions().exists():
         return
-    before = Page(pk=instance.pk, url_path=url_path_before)
-    record([before], PageEvent.Kind.REMOVED)
-    record(instance.get_descendants(inclusive=True).live(), PageEvent.Kind.CHANGED)
+    pages = list(page.get_descendants(inclusive=True).live())
+    old_paths = renamed_paths(pages, url_path_before, page.url_path)
+    record([p for p in pages if p.pk in old_paths], PageEvent.Kind.REMOVED, old_paths)
+    record(pages, PageEvent.Kind.CHANGED)
+
+
+def moved(sender, instance, url_path_before: str, url_path_after: str, **kwargs) -> None:
+    if url_path_before != url_path_after:
+        path_changed(Page.objects.get(pk=instance.pk), url_path_before)
 
 
 def slug_changed(sender, instance, instance_before, **kwargs) -> None:
-    """The old path stops serving the page (the publish records the new one)."""
-    record([instance_before], PageEvent.Kind.REMOVED)
+    if instance_before.live:
+        path_changed(Page.objects.get(pk=instance.pk), instance_before.url_path)
 
 
 def restriction_saved(sender, instance, **kwargs) -> None:

@@ -134,3 +134,57 @@ def test_hidden_pages_never_come_through_the_sync(gql, since, procedure_index):
     other.save_revision()
     assert "SECRET" not in str(changes(gql, since))
     assert ProcedureIndexPage.objects.count() == 1
+
+
+def test_one_instants_events_are_never_split_so_the_feed_ends(gql, since):
+    from cms.models import PageEvent
+    from cms.sync import record
+
+    record(list(ProcedurePage.objects.all()), PageEvent.Kind.CHANGED)  # five pages, one instant
+    answer = changes(gql, since, limit=2)
+    assert len(answer["pages"]) == 5
+    assert answer["hasMore"] is False
+
+
+def test_paths_readers_never_saw_are_not_reported(gql, since, procedure_index):
+    from datetime import timedelta
+
+    draft = ProcedurePage(title="Secret", slug="secret-draft", summary="x", live=False)
+    procedure_index.add_child(instance=draft)
+    draft.save_revision()
+    expiring = ProcedurePage(title="Unreleased", slug="unreleased", summary="x", live=False)
+    procedure_index.add_child(instance=expiring)
+    Page.objects.filter(pk=expiring.pk).update(expire_at=timezone.now() + timedelta(seconds=1))
+    private = ProcedurePage.objects.get(slug="partial-muscle-removal")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    since_private = timezone.now().isoformat()
+    Page.objects.get(pk=draft.pk).delete()
+    Page.objects.get(pk=private.pk).delete()
+    Page.objects.filter(pk=expiring.pk).update(expire_at=timezone.now())
+    paths = [r["urlPath"] for r in changes(gql, since)["removed"]]
+    assert "/procedures/secret-draft/" not in paths
+    assert "/procedures/unreleased/" not in paths
+    assert "/procedures/partial-muscle-removal/" not in [
+        r["urlPath"] for r in changes(gql, since_private)["removed"]
+    ]
+
+
+def test_a_renamed_parent_moves_every_page_below_it(gql, since, django_capture_on_commit_callbacks):
+    index = ProcedureIndexPage.objects.get()
+    index.slug = "treatments"
+    with django_capture_on_commit_callbacks(execute=True):
+        index.save_revision().publish()
+    answer = changes(gql, since)
+    removed = {r["urlPath"] for r in answer["removed"]}
+    served = {p["urlPath"] for p in answer["pages"]}
+    assert {"/procedures/", "/procedures/calf-liposuction/"} <= removed
+    assert {"/treatments/", "/treatments/calf-liposuction/"} <= served
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_since_at_the_end_of_the_calendar_is_bad_input(gql, since):
+    response = gql.post(CHANGES, {"since": since})
+    payload = response.json()
+    assert response.status_code == 200
+    codes = {error["extensions"]["code"] for error in payload.get("errors", [])}
+    assert codes <= {"BAD_USER_INPUT"}

@@ -49,18 +49,23 @@ class Visibility:
             and not page.path.startswith(self.restricted_paths)
         )
 
+    def filter_public(self, qs: QuerySet) -> QuerySet:
+        """Pages of this site under no privacy restriction, whatever their other state."""
+        qs = qs.filter(path__startswith=self.site_root_path)
+        for path in self.restricted_paths:
+            qs = qs.exclude(path__startswith=path)
+        return qs
+
     def filter(self, qs: QuerySet) -> QuerySet:
         """The same rule in SQL.
 
         Like Wagtail's `public()`, but from the restricted paths already read, where
         `public()` would read the restrictions table again each time it is called.
         """
-        qs = qs.filter(live=True, expired=False, path__startswith=self.site_root_path).filter(
+        qs = qs.filter(live=True, expired=False).filter(
             Q(expire_at__isnull=True) | Q(expire_at__gt=self.now)
         )
-        for path in self.restricted_paths:
-            qs = qs.exclude(path__startswith=path)
-        return qs
+        return self.filter_public(qs)
 
 
 @dataclass(frozen=True)

@@ -190,41 +190,58 @@ def content_types(page_type=None) -> list:
 
 
 def changes_since(info, since: datetime, limit: int | None) -> Changes:
+    """Changed pages and removed paths in `[since, end)`, at most `limit` entries, except that
+    the events of one instant (a move, a bulk edit) are never split across two answers."""
     limit = 100 if limit is None else limit
     if not 1 <= limit <= 100:
         raise bad_input(f"limit must be between 1 and 100; got {limit}.")
-    if timezone.is_naive(since):
-        since = since.replace(tzinfo=UTC)
+    try:
+        since = since if timezone.is_aware(since) else since.replace(tzinfo=UTC)
+        since = since.astimezone(UTC)
+    except (OverflowError, ValueError) as error:
+        raise bad_input(f"since is out of range: {error}.") from error
+    context = info.context
+    site_root = context.visibility.site_root_path
     now = timezone.now()
-    events = PageEvent.objects.filter(at__gte=since).order_by("at", "pk")
+    events = PageEvent.objects.filter(at__gte=since, tree_path__startswith=site_root)
     changed_ids: list[int] = []
-    # The window read is [since, end); the next call starts at `until`, a little before `end`
-    # when nothing is left, so a change committing late with an earlier time is not missed.
+    removed_events: list[PageEvent] = []
+    # The window is [since, end); when nothing is left, the next call starts a little before
+    # `end`, so a change committing late with an earlier time is not missed.
     end, until, has_more = now, max(since, now - SYNC_OVERLAP), False
-    for event in events.filter(kind=PageEvent.Kind.CHANGED).iterator():
-        if event.page_id in changed_ids:
-            continue
-        if len(changed_ids) == limit:
+    last_at = None
+    for event in events.order_by("at", "pk").iterator():
+        if len(changed_ids) + len(removed_events) >= limit and event.at != last_at:
             end = until = event.at
             has_more = True
             break
-        changed_ids.append(event.page_id)
-    pages = servable_pages(WagtailPage.objects.filter(pk__in=changed_ids), info.context)
+        last_at = event.at
+        if event.kind == PageEvent.Kind.REMOVED:
+            removed_events.append(event)
+        elif event.page_id not in changed_ids:
+            changed_ids.append(event.page_id)
+    pages = servable_pages(WagtailPage.objects.filter(pk__in=changed_ids), context)
     by_id = {page.pk: page for page in pages.filter(content_type__in=content_types()).specific()}
     served = [by_id[pk] for pk in changed_ids if pk in by_id]
     serving = {(page.pk, public_url_path(page)) for page in served}
-    removed = []
-    for event in events.filter(kind=PageEvent.Kind.REMOVED, at__lt=end):
-        if (event.page_id, event.url_path) not in serving:
-            removed.append(
-                RemovedPage(id=str(event.page_id), url_path=event.url_path, removed_at=event.at)
-            )
-    # Expiry hides a page without any event: a page whose expire_at fell in the window.
-    expired = WagtailPage.objects.filter(expire_at__gte=since, expire_at__lte=end)
-    for page in expired.filter(path__startswith=info.context.visibility.site_root_path):
-        removed.append(
-            RemovedPage(id=str(page.pk), url_path=public_url_path(page), removed_at=page.expire_at)
+    removed = [
+        RemovedPage(id=str(event.page_id), url_path=event.url_path, removed_at=event.at)
+        for event in removed_events
+        if (event.page_id, event.url_path) not in serving
+    ]
+    # Expiry hides a page without any event: a public page whose expire_at fell in the window.
+    expired = context.visibility.filter_public(
+        WagtailPage.objects.filter(
+            live=True,
+            expire_at__gte=since,
+            expire_at__lt=end,
+            content_type__in=content_types(),
         )
+    )
+    removed += [
+        RemovedPage(id=str(page.pk), url_path=public_url_path(page), removed_at=page.expire_at)
+        for page in expired.order_by("expire_at", "pk")
+    ]
     return Changes(
         pages=prefetch_pages(served, info, "pages"),
         removed=removed,

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('page_id', models.BigIntegerField(db_index=True)),
+                ('tree_path', models.CharField(db_index=True, max_length=255)),
                 ('url_path', models.CharField(help_text='Public path at the time.', max_length=2048)),
                 ('kind', models.CharField(choices=[('changed', 'Changed'), ('removed', 'Removed')], max_length=10)),
                 ('at', models.DateTimeField(db_index=True)),
