@@ -210,3 +210,35 @@ def test_batches_are_refused_with_one_readable_error_per_operation(client):
     assert {item["errors"][0]["extensions"]["code"] for item in payload} == {
         "BATCHING_NOT_SUPPORTED"
     }
+
+
+@pytest.mark.parametrize("method", ["post", "get"])
+def test_deeply_nested_extensions_given_as_a_string_are_a_400(client, method):
+    deep = nested(3000)
+    if method == "post":
+        body = json.dumps({"query": "{ muscles { slug } }", "extensions": deep})
+        response = client.post("/graphql/", body, content_type="application/json")
+    else:
+        response = client.get("/graphql/", {"query": "{ muscles { slug } }", "extensions": deep})
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["errors"][0]["message"]
+
+
+def test_an_explicit_null_size_costs_what_the_default_costs(gql):
+    nested_lists = (
+        'query($l: Int) { changes(since: "2020-01-01T00:00:00Z", limit: $l) { pages { '
+        "children(limit: $l) { children(limit: $l) { id title slug urlPath } } } } }"
+    )
+    default = gql.post(nested_lists.replace("limit: $l", "").replace("($l: Int)", ""))
+    with_null = gql.post(nested_lists, {"l": None})
+    assert default.status_code == with_null.status_code == 400
+    assert with_null.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+def test_the_cache_keeps_http_and_https_apart(client):
+    """Image URLs carry the scheme they were asked over."""
+    query = '{"query": "{ procedure(slug: \\"calf-liposuction\\") { image { url } } }"}'
+    plain = client.post("/graphql/", query, content_type="application/json")
+    secure = client.post("/graphql/", query, content_type="application/json", secure=True)
+    assert plain["X-Cache"] == "MISS" and secure["X-Cache"] == "MISS"
+    assert secure.json()["data"]["procedure"]["image"]["url"].startswith("https://")

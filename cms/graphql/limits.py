@@ -187,12 +187,12 @@ class _Walker:
     def size_argument(self, node: FieldNode, field) -> int | None:
         given = {argument.name.value: argument.value for argument in node.arguments}
         for name in SIZE_ARGUMENTS:
-            if name in given:
-                size = self.value(given[name])
-                if isinstance(size, int) and size >= 0:
-                    return size
-            elif name in field.args and isinstance(field.args[name].default_value, int):
-                return field.args[name].default_value
+            size = self.value(given[name]) if name in given else None
+            # An explicit null (or an unset variable) means the default, as the resolvers read it.
+            if size is None and name in field.args:
+                size = field.args[name].default_value
+            if isinstance(size, int) and size >= 0:
+                return size
         return None
 
     def list_argument_items(self, node: FieldNode) -> int:

@@ -6,11 +6,12 @@ and kept in the shared cache, and from then on the hash alone, by GET, is enough
 """
 
 import hashlib
-import json
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from . import request_body
 
 KEY_PREFIX = "graphql:apq:"
 
@@ -30,7 +31,9 @@ def extensions_of(request: HttpRequest, data) -> dict:
         return {}
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = request_body.loads(raw, "extensions")
+        except request_body.BadRequestBodyError as error:
+            raise PersistedQueryError(str(error)) from error
         except ValueError as error:
             raise PersistedQueryError("extensions must be a JSON object.") from error
     if not isinstance(raw, dict):

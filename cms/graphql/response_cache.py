@@ -56,6 +56,8 @@ def cache_key(request: HttpRequest, query: str, variables, operation_name) -> st
             document,
             variables or {},
             operation_name or "",
+            # Image URLs are absolute, built from the request's scheme and host.
+            request.scheme,
             request.get_host(),
             settings.GRAPHQL_LIMITS,
         ],
