@@ -15,7 +15,8 @@ class MedicallyReviewedMixin:
         if self.pk is None:
             return None
         if not hasattr(self, "_latest_medical_review"):
-            self._latest_medical_review = MedicalReview.objects.for_object(self).first()
+            reviews = MedicalReview.objects.for_object(self)
+            self._latest_medical_review = of_published_content(reviews, self).first()
         return self._latest_medical_review
 
     def review_due(self) -> bool:
@@ -64,7 +65,26 @@ def load_latest_reviews(objects: list) -> None:
         ids = [str(obj.pk) for obj in items]
         latest: dict = {}
         reviews = MedicalReview.objects.filter(content_type=content_type, object_id__in=ids)
+        live = {str(obj.pk): getattr(obj, "live_revision_id", None) for obj in items}
         for review in reviews.order_by("object_id", "-reviewed_at"):
-            latest.setdefault(review.object_id, review)
+            if covers_published_content(review, live[review.object_id]):
+                latest.setdefault(review.object_id, review)
         for obj in items:
             obj._latest_medical_review = latest.get(str(obj.pk))
+
+
+def covers_published_content(review: MedicalReview, live_revision_id: int | None) -> bool:
+    """A review of a revision later than the published one (a draft that was approved but is
+    scheduled, or then rejected by a later task) says nothing about what readers see."""
+    return (
+        live_revision_id is None
+        or review.revision_id is None
+        or (review.revision_id <= live_revision_id)
+    )
+
+
+def of_published_content(reviews, obj):
+    live_revision_id = getattr(obj, "live_revision_id", None)
+    if live_revision_id is None:
+        return reviews
+    return reviews.exclude(revision_id__gt=live_revision_id)

@@ -172,3 +172,15 @@ def test_dev_accounts_are_an_editor_and_a_reviewer(capsys):
     reviewer = users.get(username="reviewer")
     assert reviewer.groups.filter(name="Medical reviewers").exists()
     assert reviewer.reviewer_profile.credentials
+
+
+@pytest.mark.django_db
+def test_an_approval_of_a_later_draft_says_nothing_about_the_live_page(reviewer, gql):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.summary = "A draft approved but not published yet."
+    draft = page.save_revision()
+    MedicalReview.record(draft, reviewer)
+    served = gql('{ procedure(slug: "calf-liposuction") { review { reviewerName } reviewDue } }')
+    assert served["procedure"] == {"review": None, "reviewDue": True}
+    listed = gql("{ procedures { items { slug review { reviewerName } } } }")["procedures"]
+    assert {"slug": "calf-liposuction", "review": None} in listed["items"]
