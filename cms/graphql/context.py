@@ -4,7 +4,7 @@ This object is `info.context` for every resolver, so per-request facts (the visi
 inputs, whether to plan queries) live here rather than as attributes added to the request.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.http import HttpRequest
@@ -17,7 +17,6 @@ class APIContext:
     request: HttpRequest
     # `make bench` turns planning off to measure item-by-item resolution against it.
     query_planning: bool = True
-    extras: dict = field(default_factory=dict)
 
     @cached_property
     def visibility(self) -> Visibility:
@@ -26,6 +25,3 @@ class APIContext:
     @cached_property
     def visibility_of_images(self) -> ImageVisibility:
         return ImageVisibility.load()
-
-    def get_host(self) -> str:
-        return self.request.get_host()

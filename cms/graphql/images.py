@@ -43,16 +43,6 @@ def filter_spec(width: int, square: bool, image_format: str) -> str:
     return base + image_format
 
 
-def allowed_filter_specs() -> list[str]:
-    """Every filter spec the API may make, for `wagtail_update_image_renditions` and tests."""
-    return [
-        filter_spec(width, square, image_format.value)
-        for width in settings.IMAGE_WIDTHS
-        for square in (False, True)
-        for image_format in ImageFormat
-    ]
-
-
 def absolute_media_url(url: str, context) -> str:
     """`url` as a phone can load it: the configured public media base, else this request's
     scheme and host. A storage that already gives absolute URLs (a bucket, a CDN) is kept."""
