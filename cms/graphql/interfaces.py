@@ -7,9 +7,9 @@ unexpired, public, on the request's site.
 import graphene
 from django.conf import settings
 from django.db.models import QuerySet
-from graphql import GraphQLError
 from wagtail.models import Page as WagtailPage
 
+from .arguments import bad_input
 from .planning import prefetch_pages
 from .publication import PREVIEW_ATTRIBUTE, servable_pages
 
@@ -124,14 +124,9 @@ def bounded(limit: int | None, offset: int | None) -> tuple[int, int]:
     limit = 20 if limit is None else limit
     offset = 0 if offset is None else offset
     if not 0 <= limit <= settings.API_MAX_PAGE_SIZE:
-        raise GraphQLError(
-            f"limit must be between 0 and {settings.API_MAX_PAGE_SIZE}; got {limit}.",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
+        raise bad_input(f"limit must be between 0 and {settings.API_MAX_PAGE_SIZE}; got {limit}.")
     if offset < 0:
-        raise GraphQLError(
-            f"offset must be 0 or more; got {offset}.", extensions={"code": "BAD_USER_INPUT"}
-        )
+        raise bad_input(f"offset must be 0 or more; got {offset}.")
     return limit, offset
 
 

@@ -3,7 +3,8 @@
 import graphene
 from django.conf import settings
 from django.db.models import QuerySet
-from graphql import GraphQLError
+
+from .arguments import bad_input
 
 
 class Pagination(graphene.ObjectType):
@@ -43,10 +44,6 @@ def pagination_arguments() -> dict[str, graphene.Argument]:
             default_value=settings.API_PAGE_SIZE,
         ),
     }
-
-
-def bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 def paginate(items: QuerySet | list, page: int | None, per_page: int | None) -> dict:

@@ -7,7 +7,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 from graphene.utils.str_converters import to_snake_case
-from graphql import GraphQLError
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page as WagtailPage
 from wagtail.models import Site
@@ -15,6 +14,7 @@ from wagtail.models import Site
 from cms.models import PageEvent
 from cms.search import ranked_ids
 
+from .arguments import bad_input
 from .interfaces import PAGE_TYPES, Page, public_url_path
 from .pages import find_page, lookup_arguments, preview_page
 from .pagination import paginate, paginated_type, pagination_arguments
@@ -25,10 +25,6 @@ MAX_SEARCH_RESULTS = 100
 # A page being published while a sync runs may commit with a slightly earlier timestamp;
 # `until` stays this far behind now, so the next sync sees it (pages may come twice).
 SYNC_OVERLAP = timedelta(seconds=10)
-
-
-def bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 class Redirect_(graphene.ObjectType):  # noqa: N801 (the model's name is taken)
