@@ -140,10 +140,14 @@ def page_list(qs: QuerySet, info, *, in_menu=None, limit=None, offset=None) -> l
     return prefetch_pages(pages, info)
 
 
-def page_content_types() -> list:
+def page_content_types(page_type=None) -> list:
+    """The content types of the API's page types, or of the one `PageType` member given."""
     from django.contrib.contenttypes.models import ContentType
 
-    return list(ContentType.objects.get_for_models(*PAGE_TYPES).values())
+    models = list(PAGE_TYPES)
+    if page_type is not None:
+        models = [model for model in models if model._meta.label_lower == page_type.value]
+    return list(ContentType.objects.get_for_models(*models).values())
 
 
 def public_url_path(page: WagtailPage) -> str:

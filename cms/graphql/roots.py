@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import graphene
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 from graphene.utils.str_converters import to_snake_case
@@ -15,7 +14,7 @@ from cms.models import PageEvent
 from cms.search import ranked_ids
 
 from .arguments import bad_input
-from .interfaces import PAGE_TYPES, Page, public_url_path
+from .interfaces import PAGE_TYPES, Page, page_content_types, public_url_path
 from .pages import find_page, lookup_arguments, preview_page
 from .pagination import paginate, paginated_type, pagination_arguments
 from .planning import prefetch_pages
@@ -123,7 +122,7 @@ def generic_query() -> type[graphene.ObjectType]:
         @staticmethod
         def resolve_pages(root, info, page_type=None, page=1, per_page=None):
             qs = servable_pages(WagtailPage.objects.filter(depth__gt=1), info.context)
-            qs = qs.filter(content_type__in=content_types(page_type))
+            qs = qs.filter(content_type__in=page_content_types(page_type))
             result = paginate(qs.order_by("path").specific(), page, per_page)
             prefetch_pages(result["items"], info, "items")
             return result
@@ -134,12 +133,7 @@ def generic_query() -> type[graphene.ObjectType]:
             if not 1 <= limit <= MAX_SEARCH_RESULTS:
                 raise bad_input(f"limit must be between 1 and {MAX_SEARCH_RESULTS}; got {limit}.")
             ids = ranked_ids(WagtailPage.objects.all(), query)
-            qs = servable_pages(WagtailPage.objects.filter(pk__in=ids), info.context)
-            by_id = {
-                page.pk: page for page in qs.filter(content_type__in=content_types()).specific()
-            }
-            pages = [by_id[pk] for pk in ids if pk in by_id][:limit]
-            return prefetch_pages(pages, info)
+            return prefetch_pages(servable_in_order(ids, info.context)[:limit], info)
 
         @staticmethod
         def resolve_redirects(root, info):
@@ -177,12 +171,13 @@ def generic_query() -> type[graphene.ObjectType]:
     return GenericQuery
 
 
-def content_types(page_type=None) -> list:
-    """The content types of the API's page types, or of the one `PageType` member given."""
-    models = list(PAGE_TYPES)
-    if page_type is not None:
-        models = [model for model in models if model._meta.label_lower == page_type.value]
-    return list(ContentType.objects.get_for_models(*models).values())
+def servable_in_order(ids: list[int], context) -> list:
+    """The servable pages of the API's types among `ids`, specific, in the order of `ids`."""
+    pages = servable_pages(WagtailPage.objects.filter(pk__in=ids), context)
+    by_id = {
+        page.pk: page for page in pages.filter(content_type__in=page_content_types()).specific()
+    }
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def changes_since(info, since: datetime, limit: int | None) -> Changes:
@@ -216,9 +211,7 @@ def changes_since(info, since: datetime, limit: int | None) -> Changes:
             removed_events.append(event)
         elif event.page_id not in changed_ids:
             changed_ids.append(event.page_id)
-    pages = servable_pages(WagtailPage.objects.filter(pk__in=changed_ids), context)
-    by_id = {page.pk: page for page in pages.filter(content_type__in=content_types()).specific()}
-    served = [by_id[pk] for pk in changed_ids if pk in by_id]
+    served = servable_in_order(changed_ids, context)
     serving = {(page.pk, public_url_path(page)) for page in served}
     removed = [
         RemovedPage(id=str(event.page_id), url_path=event.url_path, removed_at=event.at)
@@ -231,7 +224,7 @@ def changes_since(info, since: datetime, limit: int | None) -> Changes:
             live=True,
             expire_at__gte=since,
             expire_at__lt=end,
-            content_type__in=content_types(),
+            content_type__in=page_content_types(),
         )
     )
     removed += [
