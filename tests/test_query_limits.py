@@ -201,10 +201,21 @@ query Offline($since: DateTime!) {
 
 
 def example_documents() -> list[str]:
-    return [
+    """Each operation of the example client, with the fragments it spreads (as codegen sends it)."""
+    sources = [
         match.group(1)
         for path in sorted(EXAMPLE_QUERIES.glob("*.ts"))
         for match in re.finditer(r"graphql\(`(.*?)`\)", path.read_text(), re.DOTALL)
+    ]
+    fragments = {
+        re.search(r"fragment (\w+)", source).group(1): source
+        for source in sources
+        if source.lstrip().startswith("fragment")
+    }
+    return [
+        source + "".join(body for name, body in fragments.items() if f"...{name}" in source)
+        for source in sources
+        if not source.lstrip().startswith("fragment")
     ]
 
 

@@ -23,16 +23,11 @@ export const ArticleDocument = graphql(`
         srcSet
       }
       review {
-        reviewerName
-        reviewerCredentials
-        reviewedAt
-        nextReviewDue
+        ...MedicalReviewFields
       }
       reviewDue
       citations {
-        title
-        url
-        accessed
+        ...CitationFields
       }
       benefits
       targetMuscles {

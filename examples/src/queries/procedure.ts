@@ -53,16 +53,11 @@ export const ProcedureDetailDocument = graphql(`
         setBy
       }
       review {
-        reviewerName
-        reviewerCredentials
-        reviewedAt
-        nextReviewDue
+        ...MedicalReviewFields
       }
       reviewDue
       citations {
-        title
-        url
-        accessed
+        ...CitationFields
       }
     }
   }
