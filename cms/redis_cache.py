@@ -27,3 +27,7 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = PooledClientRedisCacheClient
+
+    def redis_client(self):
+        """The redis-py client, for what Django's cache API lacks (publishing, sets)."""
+        return self._cache.get_client(write=True)

@@ -70,12 +70,25 @@ def check_worker() -> tuple[bool, str]:
     return True, f"{int(age)}s ago"
 
 
+def check_cache_channel() -> tuple[bool, str] | None:
+    """Whether this process hears content changes; None where it keeps no responses in memory."""
+    # Imported here: the API layer imports ops.
+    from cms.graphql.response_cache import channel_state
+
+    state = channel_state()
+    if state is None:
+        return None
+    if state == "subscribed":
+        return True, state
+    return False, f"{state}: reading the shared generation on every request"
+
+
 # A failure of these takes the server out of rotation. Without the cache the API still
 # answers (from the database), and without the worker it still serves; pulling every app
 # server because Redis or the worker is down would turn a degradation into an outage, so
 # those two are reported (and make `?strict=1` fail, for monitoring) but keep it ready.
 REQUIRED = {"database": check_database, "migrations": check_migrations}
-DEGRADABLE = {"cache": check_cache, "worker": check_worker}
+DEGRADABLE = {"cache": check_cache, "cache_channel": check_cache_channel, "worker": check_worker}
 
 
 def no_store(payload: dict, status: int = 200) -> JsonResponse:
@@ -92,7 +105,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     started = time.perf_counter()
     checks, ready, degraded = {}, True, False
     for name, check in {**REQUIRED, **DEGRADABLE}.items():
-        ok, detail = check()
+        outcome = check()
+        if outcome is None:
+            continue  # not part of this configuration
+        ok, detail = outcome
         checks[name] = {"ok": ok, "detail": detail}
         if not ok:
             if name in REQUIRED:

@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -61,9 +62,14 @@ def operation_label(name) -> str:
         return name
 
 
+OPERATION_NAME_PARAMETER = re.compile(r"(?:^|&)operationName=([^&]*)")
+
+
 def operation_name(request: HttpRequest):
     if request.method == "GET":
-        return request.GET.get("operationName")
+        # Read from the raw query string: parsing it all would unquote the whole document.
+        found = OPERATION_NAME_PARAMETER.findall(request.META.get("QUERY_STRING", ""))
+        return unquote_plus(found[-1]) if found else None
     try:
         data = json.loads(request.body or b"{}")
     except Exception:
@@ -72,6 +78,8 @@ def operation_name(request: HttpRequest):
 
 
 def error_codes(response: HttpResponse) -> list[str]:
+    if response.get("X-Cache") == "HIT":
+        return []  # only responses without errors are cached
     if response.streaming or b'"errors"' not in response.content:
         return []
     try:

@@ -67,9 +67,15 @@ def replay_pending_increments() -> None:
 
     pending = list(PendingCacheBump.objects.values_list("pk", "key")[:1000])
     for key in {key for _, key in pending}:
-        # A key that is gone took every entry stored against it along.
+        # A key that is gone starts again above its old values (`initial_generation`).
         with contextlib.suppress(ValueError):
             cache.incr(key)
+    if pending:
+        # Processes keeping responses in memory must hear of it; imported here, as the
+        # API imports this module.
+        from cms.graphql.response_cache import announce
+
+        announce()
     if pending and cache_is_up():
         PendingCacheBump.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
 

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from . import request_body
+from . import memory_cache, request_body
+from .response_cache import GENERATION_KEY
 
 KEY_PREFIX = "graphql:apq:"
 
@@ -53,11 +54,30 @@ def resolve_query(query: str | None, extensions: dict) -> str | None:
         raise PersistedQueryError("persistedQuery.sha256Hash must be a sha256 hex digest.")
     digest = digest.lower()
     if query is None:
-        stored = cache.get(KEY_PREFIX + digest)
-        if stored is None:
-            raise PersistedQueryNotFoundError
-        return stored
+        return persisted_document(digest)
     if hashlib.sha256(query.encode()).hexdigest() != digest:
         raise PersistedQueryError("provided sha does not match query")
     cache.set(KEY_PREFIX + digest, query, timeout=settings.GRAPHQL_PERSISTED_QUERY_SECONDS)
+    remember(digest, query)
     return query
+
+
+def persisted_document(digest: str) -> str:
+    """The document kept for `digest`: from this process's memory, else from the shared cache.
+
+    A document never changes under its hash, so a copy in memory needs no invalidation.
+    """
+    layer = memory_cache.layer(GENERATION_KEY)
+    stored = layer.documents.get(digest) if layer is not None else None
+    if stored is None:
+        stored = cache.get(KEY_PREFIX + digest)
+        if stored is None:
+            raise PersistedQueryNotFoundError
+        remember(digest, stored)
+    return stored
+
+
+def remember(digest: str, document: str) -> None:
+    layer = memory_cache.layer(GENERATION_KEY)
+    if layer is not None:
+        layer.documents.put(digest, document, len(document))

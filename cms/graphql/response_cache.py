@@ -6,11 +6,18 @@ entry carries the content generation it was computed under; any content change b
 generation (`cms/cache_invalidation.py`), which makes every older entry a miss at once. One
 `get_many` reads the entry and the current generation together. An entry also never outlives
 the next `expire_at` of a live page, when the publication rule starts hiding that page.
+
+In front of Redis, each process keeps entries in memory too (`memory_cache.py`), checked
+against the generation the invalidation channel pushes (`invalidation.py`); while that channel
+is down, against the shared generation, read on every request.
 """
 
+import gzip
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
@@ -23,14 +30,27 @@ from wagtail.models import Page, Revision
 
 from ops.resilient_cache import cache_is_up
 
+from . import invalidation, memory_cache
+
+logger = logging.getLogger(__name__)
+
 GENERATION_KEY = "graphql:generation"
-ENTRY_PREFIX = "graphql:response:"
+# v2: entries carry their expiry time, for the copies kept in memory.
+ENTRY_PREFIX = "graphql:response:v2:"
 
 
-@dataclass(frozen=True)
+@dataclass
 class CachedResponse:
     body: bytes
     etag: str
+    expires_at: float = float("inf")
+    compressed: bytes | None = field(default=None, repr=False)
+
+    def gzipped(self) -> bytes:
+        """The body gzipped once, however many hits send it (`mtime=0`: the same bytes)."""
+        if self.compressed is None:
+            self.compressed = gzip.compress(self.body, mtime=0)
+        return self.compressed
 
 
 @lru_cache(maxsize=2048)
@@ -67,23 +87,61 @@ def cache_key(request: HttpRequest, query: str, variables, operation_name) -> st
     return ENTRY_PREFIX + hashlib.sha256(material.encode()).hexdigest()
 
 
+def memory_lookup(key: str) -> CachedResponse | None:
+    """The entry for `key` from this process's memory, if it is of the current generation."""
+    layer = memory_cache.layer(GENERATION_KEY)
+    if layer is None:
+        return None
+    generation = layer.listener.trusted_generation()
+    if generation is None:
+        # The channel may have missed a change: ask Redis (the circuit breaker skips it
+        # while Redis is down, and then nothing is served from memory either).
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            return None
+    return layer.response(key, generation)
+
+
+def channel_state() -> str | None:
+    """This process's invalidation channel: "subscribed", "down", "not started"; None if unused."""
+    layer = memory_cache.layer(GENERATION_KEY)
+    if layer is None:
+        return None
+    layer.listener.trusted_generation()  # starts it in this process, if it was not
+    return layer.listener.state
+
+
 def lookup(key: str) -> tuple[CachedResponse | None, int]:
     """The entry for `key` if it is of the current generation, and that generation."""
+    hit = memory_lookup(key)
+    if hit is not None:
+        return hit, None
     found = cache.get_many([key, GENERATION_KEY])
     generation = found.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
+        cache.add(GENERATION_KEY, invalidation.initial_generation(), timeout=None)
         generation = cache.get(GENERATION_KEY, 1)
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
-        return CachedResponse(body=entry[1], etag=entry[2]), generation
+        response = CachedResponse(body=entry[1], etag=entry[2], expires_at=entry[3])
+        remember(key, generation, response)
+        return response, generation
     return None, generation
 
 
 def store(key: str, generation: int, response: CachedResponse) -> None:
     timeout = seconds_to_keep()
     if timeout > 0:
-        cache.set(key, (generation, response.body, response.etag), timeout=timeout)
+        response.expires_at = time.time() + timeout
+        entry = (generation, response.body, response.etag, response.expires_at)
+        cache.set(key, entry, timeout=timeout)
+        remember(key, generation, response)
+
+
+def remember(key: str, generation: int, response: CachedResponse) -> None:
+    layer = memory_cache.layer(GENERATION_KEY)
+    if layer is not None:
+        layer.responses.put(key, (generation, response), len(response.body) + len(key))
 
 
 def seconds_to_keep() -> int:
@@ -113,6 +171,23 @@ def seconds_to_keep() -> int:
 def bump_generation() -> None:
     """Make every stored response a miss; called on any change to served content."""
     try:
-        cache.incr(GENERATION_KEY)
+        generation = cache.incr(GENERATION_KEY)
     except ValueError:
-        cache.add(GENERATION_KEY, 2, timeout=None)
+        cache.add(GENERATION_KEY, invalidation.initial_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    if generation is not None:
+        announce(generation)
+
+
+def announce(generation: int | None = None) -> None:
+    """Tell every process's memory layer (when the cache is Redis) of the new generation."""
+    if not hasattr(cache, "redis_client") or not cache_is_up():
+        return
+    try:
+        client = cache.redis_client()
+        if generation is None:
+            generation = invalidation.read_generation(client, cache.make_key(GENERATION_KEY))
+        invalidation.publish(client, cache.make_key, generation)
+    except invalidation.UNREACHABLE:
+        # Listeners lose their connection too, and with it their trust in their memory.
+        logger.warning("Could not announce cache generation %s", generation)

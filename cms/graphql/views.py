@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute
@@ -41,6 +42,8 @@ ACCEPTED_CONTENT_TYPES = (
 API_SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
+    # XFrameOptionsMiddleware's value, set here for the hits answered before it runs.
+    "X-Frame-Options": "DENY",
 }
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -65,6 +68,43 @@ def response_media_type(request: HttpRequest) -> str:
 
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def public_response(request: HttpRequest, cached: CachedResponse, media_type: str) -> HttpResponse:
+    """A response anyone may reuse, revalidated by its ETag (304 when unchanged)."""
+    if request.method == "GET" and cached.etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(cached.body, content_type=media_type)
+    response["ETag"] = cached.etag
+    max_age = settings.GRAPHQL_HTTP_MAX_AGE
+    revalidate = "" if max_age else ", must-revalidate"
+    response["Cache-Control"] = f"public, max-age={max_age}{revalidate}"
+    # CORS headers differ by origin, and the media type by Accept: one copy per pair.
+    patch_vary_headers(response, ["Origin", "Accept"])
+    return response
+
+
+def cache_hit_response(request: HttpRequest, cached: CachedResponse) -> HttpResponse:
+    """A response cache hit as the API sends it, gzipped where the client accepts it.
+
+    The rules are GZipMiddleware's (which `gzip_page` applies to the rest), but the body is
+    compressed once per entry, not on every hit: 2 ms for a 100-item list.
+    """
+    response = public_response(request, cached, response_media_type(request))
+    for name, value in API_SECURITY_HEADERS.items():
+        response[name] = value
+    response["X-Cache"] = "HIT"
+    if response.status_code == 200 and len(cached.body) >= 200:
+        patch_vary_headers(response, ("Accept-Encoding",))
+        compressed = cached.gzipped()
+        accepted = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        if accepted and len(compressed) < len(cached.body):
+            response.content = compressed
+            response["ETag"] = "W/" + cached.etag
+            response["Content-Encoding"] = "gzip"
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def is_editor(request: HttpRequest) -> bool:
@@ -186,9 +226,7 @@ class APIView(GraphQLView):
         if key is not None:
             hit, generation = response_cache.lookup(key)
             if hit is not None:
-                response = self.public_response(request, hit)
-                response["X-Cache"] = "HIT"
-                return response
+                return cache_hit_response(request, hit)
         result = self.execute_graphql_request(request, None, query, variables, operation_name)
         reraise_database_errors(result)  # database down: 503, not a 200 with errors
         status, body = self.serialize(request, result)
@@ -199,22 +237,8 @@ class APIView(GraphQLView):
         cached = CachedResponse(body=body, etag=etag_for(body))
         if key is not None:
             response_cache.store(key, generation, cached)
-        response = self.public_response(request, cached)
+        response = public_response(request, cached, self.media_type)
         response["X-Cache"] = "MISS" if key is not None else "OFF"
-        return response
-
-    def public_response(self, request: HttpRequest, cached: CachedResponse) -> HttpResponse:
-        """A response anyone may reuse, revalidated by its ETag (304 when unchanged)."""
-        if request.method == "GET" and cached.etag in request.headers.get("If-None-Match", ""):
-            response = HttpResponse(status=304)
-        else:
-            response = HttpResponse(cached.body, content_type=self.media_type)
-        response["ETag"] = cached.etag
-        max_age = settings.GRAPHQL_HTTP_MAX_AGE
-        revalidate = "" if max_age else ", must-revalidate"
-        response["Cache-Control"] = f"public, max-age={max_age}{revalidate}"
-        # CORS headers differ by origin, and the media type by Accept: one copy per pair.
-        patch_vary_headers(response, ["Origin", "Accept"])
         return response
 
     def serialize(self, request: HttpRequest, result: ExecutionResult) -> tuple[int, bytes]:

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Cached anonymous API reads need nothing below; they are answered here.
+    "cms.graphql.cached_reads.CachedReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -285,6 +287,11 @@ GRAPHQL_INTROSPECTION = True
 
 # Anonymous API reads are cached this long at most; any publish makes them stale at once.
 GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)
+# With Redis, each process also keeps up to this much of them in memory (0: none), trusted
+# while its invalidation channel answered within CACHE_CHANNEL_GRACE_SECONDS; a publish waits
+# at most that long for a process whose channel dropped (cms/graphql/invalidation.py).
+GRAPHQL_MEMORY_CACHE_MB = env_int("GRAPHQL_MEMORY_CACHE_MB", 64)
+CACHE_CHANNEL_GRACE_SECONDS = float(os.environ.get("CACHE_CHANNEL_GRACE_SECONDS", "2"))
 # Browsers and CDNs may reuse a public response this long without asking; at 0 they revalidate
 # every time with If-None-Match, which costs a 304 and no content is ever older than a publish.
 GRAPHQL_HTTP_MAX_AGE = env_int("GRAPHQL_HTTP_MAX_AGE", 0)
