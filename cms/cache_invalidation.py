@@ -12,8 +12,9 @@ from cms.graphql.response_cache import bump_generation
 
 def content_changed(sender=None, **kwargs) -> None:
     # Now, for this process and tests, and again once the change is committed: a request that
-    # read the old rows before the commit may have stored them under the new generation.
-    bump_generation()
+    # read the old rows before the commit may have stored them under the new generation. Only
+    # the second waits for every process to hear it, outside the transaction.
+    bump_generation(confirm=False)
     transaction.on_commit(bump_generation)
 
 

@@ -132,6 +132,13 @@ class ResilientRedisCache(RedisCache):
         return self.guarded(None, super().clear)
 
     def incr(self, key, delta=1, version=None):
+        if circuit.is_open():
+            # Tried even so: a content change that processes whose Redis answers must hear of.
+            try:
+                return super().incr(key, delta, version)
+            except UNREACHABLE:
+                self.remember_increment(key)
+                return None
         missed = object()
         result = self.guarded(missed, super().incr, key, delta, version)
         if result is missed:

@@ -68,7 +68,9 @@ def redis_cache(settings, private_redis):
     }
     settings.CACHE_CHANNEL_GRACE_SECONDS = 1.0
     restore_channel(private_redis)
-    yield memory_cache.layer(GENERATION_KEY)
+    layer = memory_cache.layer(GENERATION_KEY)
+    yield layer
+    layer.listener.stop()
     restore_channel(private_redis)
 
 
@@ -128,17 +130,33 @@ def test_apollo_posts_are_answered_from_memory_too(gql, redis_cache, private_red
 
 
 @pytest.mark.django_db
-def test_a_publish_returns_only_once_this_process_heard_it(client, redis_cache, private_redis):
+def test_a_publish_returns_only_once_this_process_heard_it(
+    client, redis_cache, private_redis, django_capture_on_commit_callbacks
+):
     wait_for_state(redis_cache, "subscribed")
     assert client.get(URL)["X-Cache"] == "MISS"
     assert client.get(URL)["X-Cache"] == "HIT"
     page = ProcedurePage.objects.get(slug="calf-liposuction")
     page.summary = "Heard on the channel."
-    page.save_revision().publish()
+    with django_capture_on_commit_callbacks(execute=True):  # as the commit would
+        page.save_revision().publish()
     assert redis_cache.listener.generation == cache.get(GENERATION_KEY)
     fresh = client.get(URL)
     assert fresh["X-Cache"] == "MISS"
     assert fresh.json()["data"]["procedure"]["summary"] == "Heard on the channel."
+
+
+@pytest.mark.django_db
+def test_a_publish_waits_for_every_process_it_reached_even_if_redis_lost_the_registry(
+    redis_cache, private_redis
+):
+    wait_for_state(redis_cache, "subscribed")
+    client = raw(private_redis)
+    client.delete(
+        cache.make_key(invalidation.LISTENERS), cache.make_key(invalidation.KNOWN)
+    )  # evicted, or flushed
+    response_cache.bump_generation()
+    assert redis_cache.listener.generation == cache.get(GENERATION_KEY)
 
 
 @pytest.mark.django_db
@@ -169,12 +187,14 @@ def test_a_publish_waits_for_a_listener_until_it_confirms_or_its_trust_expires(
     redis_cache, private_redis
 ):
     client = raw(private_redis)
-    silent = "0" * 32  # registered, alive a moment ago, and deaf from now on
-    client.zadd(cache.make_key(invalidation.LISTENERS), {silent: time.time()})
-    key = cache.make_key(invalidation.LISTENER_KEY + silent)
-    client.set(key, 1, px=300)
+    seconds, micros = client.time()
+    deadline = seconds + micros / 1e6 + 0.3
+    silent = "0" * 32  # registered, trusted for 0.3 s more, and deaf from now on
+    client.zadd(cache.make_key(invalidation.LISTENERS), {silent: deadline})
+    client.hset(cache.make_key(invalidation.KNOWN), silent, 1)
     invalidation.publish(client, cache.make_key, 2)
-    assert client.get(key) is None  # it returned only once that listener trusted nothing
+    seconds, micros = client.time()
+    assert seconds + micros / 1e6 >= deadline  # it returned only once that trust ran out
 
 
 @pytest.mark.django_db
@@ -275,3 +295,13 @@ def test_after_a_publish_each_process_serves_the_new_content_even_when_the_chann
             publish(env, "Published after the channel came back.")
             assert fetch(first)[0] == "Published after the channel came back."
             assert fetch(second)[0] == "Published after the channel came back."
+
+
+@pytest.mark.django_db
+def test_too_many_parameters_are_a_400_on_every_path(client, redis_cache):
+    flood = URL + "".join(f"&p{n}=1" for n in range(1100))
+    assert client.get(flood).status_code == 400  # answered above the view
+    client.cookies["sessionid"] = "not-a-session"
+    response = client.get(flood)  # answered by the view
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

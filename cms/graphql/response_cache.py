@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "graphql:generation"
 # v2: entries carry their expiry time, for the copies kept in memory.
 ENTRY_PREFIX = "graphql:response:v2:"
+# Python's objects around an entry in memory (the dataclass, tuples, the ordered dict's node).
+ENTRY_OVERHEAD = 400
 
 
 @dataclass
@@ -47,9 +49,12 @@ class CachedResponse:
     compressed: bytes | None = field(default=None, repr=False)
 
     def gzipped(self) -> bytes:
-        """The body gzipped once, however many hits send it (`mtime=0`: the same bytes)."""
+        """The body gzipped once, however many hits send it (`mtime=0`: the same bytes).
+
+        Unlike GZipMiddleware, no random padding against BREACH: these bodies hold no secret.
+        """
         if self.compressed is None:
-            self.compressed = gzip.compress(self.body, mtime=0)
+            self.compressed = gzip.compress(self.body, compresslevel=6, mtime=0)
         return self.compressed
 
 
@@ -141,7 +146,9 @@ def store(key: str, generation: int, response: CachedResponse) -> None:
 def remember(key: str, generation: int, response: CachedResponse) -> None:
     layer = memory_cache.layer(GENERATION_KEY)
     if layer is not None:
-        layer.responses.put(key, (generation, response), len(response.body) + len(key))
+        # Compressed now, so the budget counts it; most clients accept gzip.
+        size = len(response.body) + len(response.gzipped()) + len(key) + ENTRY_OVERHEAD
+        layer.responses.put(key, (generation, response), size)
 
 
 def seconds_to_keep() -> int:
@@ -168,26 +175,33 @@ def seconds_to_keep() -> int:
     return max(timeout, 0)
 
 
-def bump_generation() -> None:
-    """Make every stored response a miss; called on any change to served content."""
+def bump_generation(confirm: bool = True) -> None:
+    """Make every stored response a miss; called on any change to served content.
+
+    With `confirm`, it returns once every process keeping responses in memory has heard.
+    """
+    lost = False
     try:
         generation = cache.incr(GENERATION_KEY)
     except ValueError:
+        # Redis lost the count (a restart, a flush): its listener registry may be gone too.
+        lost = True
         cache.add(GENERATION_KEY, invalidation.initial_generation(), timeout=None)
         generation = cache.get(GENERATION_KEY)
     if generation is not None:
-        announce(generation)
+        announce(generation, confirm=confirm)
+        if lost and confirm and hasattr(cache, "redis_client"):
+            time.sleep(invalidation.grace_seconds() + settings.REDIS_TIMEOUT_SECONDS)
 
 
-def announce(generation: int | None = None) -> None:
+def announce(generation: int | None = None, confirm: bool = True) -> None:
     """Tell every process's memory layer (when the cache is Redis) of the new generation."""
-    if not hasattr(cache, "redis_client") or not cache_is_up():
+    if not hasattr(cache, "redis_client"):
         return
-    try:
-        client = cache.redis_client()
-        if generation is None:
+    client = cache.redis_client()
+    if generation is None:
+        try:
             generation = invalidation.read_generation(client, cache.make_key(GENERATION_KEY))
-        invalidation.publish(client, cache.make_key, generation)
-    except invalidation.UNREACHABLE:
-        # Listeners lose their connection too, and with it their trust in their memory.
-        logger.warning("Could not announce cache generation %s", generation)
+        except invalidation.UNREACHABLE:
+            return  # Redis is gone again: every listener lost its trust with it
+    invalidation.publish(client, cache.make_key, generation, confirm=confirm)

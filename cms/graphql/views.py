@@ -13,7 +13,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
@@ -148,6 +148,15 @@ class APIView(GraphQLView):
             response = self.answer(request)
         except DATABASE_ERRORS:
             raise  # the database is down: ops.faults answers 503 with Retry-After
+        except SuspiciousOperation:
+            # The client's fault (too many parameters, a host not served): Django's 400.
+            response = self.error_response(
+                400,
+                {
+                    "message": "Malformed request: too many parameters, or a host not served.",
+                    "extensions": {"code": "BAD_REQUEST"},
+                },
+            )
         except Exception:
             # A fault of ours: logged once with the id the client can quote, never shown.
             logger.exception("GraphQL request failed [request_id=%s]", self.request_id)
