@@ -140,8 +140,10 @@ def test_image_urls_are_absolute_for_the_host_the_app_called(client):
 
 
 @pytest.mark.django_db
-def test_a_configured_public_media_base_wins(gql, settings):
-    settings.MEDIA_PUBLIC_URL = "https://cdn.example.com/"
+# A storage's URL from the root replaces the base's path, as `urljoin` resolves it.
+@pytest.mark.parametrize("base", ["https://cdn.example.com/", "https://cdn.example.com/assets/"])
+def test_a_configured_public_media_base_wins(gql, settings, base):
+    settings.MEDIA_PUBLIC_URL = base
     image = gql('{ procedure(slug: "calf-liposuction") { image { url } } }')["procedure"]["image"]
     assert image["url"].startswith("https://cdn.example.com/media/original_images/")
 

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.test import override_settings
 
 from cms.graphql.limits import QueryLimits
+from cms.graphql.schema import schema
+from cms.graphql.validation import prepare
 
 
 def limits(**changes):
@@ -250,3 +252,27 @@ def test_nested_page_lists_stay_refused(gql):
         "descendants(limit: 100) { id title } } } } }"
     )
     assert_refused(gql.post(abusive), "exceeds the limit of 50000")
+
+
+@pytest.mark.django_db
+def test_a_repeated_document_is_checked_under_the_limits_it_is_sent_under(gql):
+    # Prepared operations are reused per process: the limits and variables are part of the key.
+    query = "query ($n: Int) { procedures(perPage: $n) { items { slug } } }"
+    assert_runs(gql.post(query, {"n": 21}))
+    with limits(MAX_COST=41):
+        assert_runs(gql.post(query, {"n": 20}))
+        assert_refused(gql.post(query, {"n": 21}), "Query cost 43 exceeds the limit of 41.")
+    assert_runs(gql.post(query, {"n": 21}))
+
+
+def test_a_repeated_document_is_parsed_and_validated_once():
+    def prepared():
+        return prepare(
+            schema.graphql_schema,
+            "{ procedures { items { slug } } }",
+            None,
+            None,
+            QueryLimits.from_settings(),
+        )
+
+    assert prepared() is prepared()

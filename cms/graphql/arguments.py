@@ -21,9 +21,11 @@ def bad_input(message: str) -> GraphQLError:
 
 class ArgumentGuard:
     def resolve(self, next_resolver, root, info, **kwargs):
+        if not kwargs:
+            return next_resolver(root, info)  # most fields take none: nothing to look up
         # Introspection fields (`__type(name:)`) are not in the parent type's field map.
         field = info.parent_type.fields.get(info.field_name)
-        if kwargs and field is not None:
+        if field is not None:
             check_arguments(kwargs, field.args)
         return next_resolver(root, info, **kwargs)
 

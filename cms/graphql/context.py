@@ -6,7 +6,9 @@ inputs, whether to plan queries) live here rather than as attributes added to th
 
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .publication import ImageVisibility, Visibility
@@ -21,6 +23,16 @@ class APIContext:
     @cached_property
     def visibility(self) -> Visibility:
         return Visibility.for_request(self.request)
+
+    @cached_property
+    def media_base(self) -> str:
+        """What relative media URLs are made absolute against (`images.absolute_media_url`)."""
+        return settings.MEDIA_PUBLIC_URL or self.request.build_absolute_uri("/")
+
+    @cached_property
+    def media_origin(self) -> str:
+        """The scheme and host of `media_base`, e.g. `https://cdn.example.com`."""
+        return urljoin(self.media_base, "/").removesuffix("/")
 
     @cached_property
     def visibility_of_images(self) -> ImageVisibility:

@@ -6,11 +6,13 @@ image's renditions come from the planner's prefetch (`get_renditions` reads it),
 of images asks the database once for all their renditions.
 """
 
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import graphene
 from django.conf import settings
 from graphql import GraphQLError
+from wagtail.images.models import Filter
 
 
 class ImageFormat(graphene.Enum):
@@ -43,13 +45,24 @@ def filter_spec(width: int, square: bool, image_format: str) -> str:
     return base + image_format
 
 
+@lru_cache(maxsize=256)
+def rendition_filter(spec: str) -> Filter:
+    """One `Filter` per spec for the process: a filter parses its spec into operations once,
+    and a list of images would otherwise parse the same few specs once per image."""
+    return Filter(spec=spec)
+
+
 def absolute_media_url(url: str, context) -> str:
     """`url` as a phone can load it: the configured public media base, else this request's
     scheme and host. A storage that already gives absolute URLs (a bucket, a CDN) is kept."""
     if url.startswith(("http://", "https://")):
         return url
-    base = settings.MEDIA_PUBLIC_URL or context.request.build_absolute_uri("/")
-    return urljoin(base, url)
+    if url.startswith("/") and not url.startswith("//") and "/./" not in url and "/../" not in url:
+        # A path from the root, as a file system storage gives: the base's origin and the path,
+        # what `urljoin` gives, without parsing two URLs per image (Django's
+        # `build_absolute_uri` takes the same shortcut).
+        return context.media_origin + url
+    return urljoin(context.media_base, url)
 
 
 def formatted(value) -> str:
@@ -123,7 +136,7 @@ class Image(graphene.ObjectType):
 
 def renditions_of(image, info, widths: list[int], square: bool, image_format: str) -> list:
     specs = [filter_spec(width, square, image_format) for width in snap_widths(widths)]
-    made = image.get_renditions(*specs)
+    made = image.get_renditions(*(rendition_filter(spec) for spec in specs))
     return [
         Rendition(
             url=absolute_media_url(made[spec].url, info.context),

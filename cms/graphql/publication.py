@@ -103,11 +103,16 @@ def mark_preview(page: Page) -> Page:
     return page
 
 
+SCALAR_RESULTS = frozenset({str, int, float, bool, type(None)})
+
+
 class PublicationGuard:
     """GraphQL middleware: drops every page a field returns that the rule does not allow."""
 
     def resolve(self, next_resolver, root, info, **kwargs):
         result = next_resolver(root, info, **kwargs)
+        if type(result) in SCALAR_RESULTS:
+            return result  # most fields: one look-up instead of three type checks
         if isinstance(result, Page):
             return result if info.context.visibility.allows(result) else None
         if isinstance(result, QuerySet):

@@ -4,9 +4,12 @@ graphql-core's specified rules always run, with ours added (never instead of the
 limits then run as a validation rule over the one operation that will execute, with the
 variables already coerced to their declared types, so a string `"100"` cannot pass as a size.
 Anything refused here is a GraphQL request error: nothing executes and there is no `data`.
+Apps send the same few documents again and again, so the outcome is memoized per process.
 """
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from graphql import (
     DocumentNode,
@@ -25,6 +28,8 @@ from graphql.execution.values import get_variable_values
 from .limits import QueryLimits, limits_rule
 
 MAX_VALIDATION_ERRORS = 20
+# A document at the token limit holds about 1 MB of syntax tree: this bounds the memo's size.
+PREPARED_CACHE_SIZE = 64
 
 
 class NotAllowedOverGetError(Exception):
@@ -57,6 +62,26 @@ def prepare(
     *,
     by_get: bool = False,
 ) -> PreparedOperation | RequestErrors:
+    """The operation to run, or why not; parsing and validating take longer than running a
+    small query, so the outcome is reused for the same text, variables, limits and rules."""
+    try:
+        variables_key = json.dumps(variables, sort_keys=True)
+    except (TypeError, ValueError):
+        return _prepare(schema, query, operation_name, variables, limits, extra_rules, by_get)
+    return _prepared(
+        schema, query, operation_name, variables_key, limits, tuple(extra_rules), by_get
+    )
+
+
+@lru_cache(maxsize=PREPARED_CACHE_SIZE)
+def _prepared(schema, query, operation_name, variables_key, limits, extra_rules, by_get):
+    # A pure function of its arguments: the outcome (the document, or the errors) is never
+    # changed by execution or by formatting a response.
+    variables = json.loads(variables_key)
+    return _prepare(schema, query, operation_name, variables, limits, extra_rules, by_get)
+
+
+def _prepare(schema, query, operation_name, variables, limits, extra_rules, by_get):
     try:
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, GraphQLError, execute
+from graphql import ExecutionResult, GraphQLError, execute_sync
 
 from ops.faults import DATABASE_ERRORS, reraise_database_errors
 from ops.requests import request_id
@@ -347,7 +347,9 @@ class APIView(GraphQLView):
             ) from refused
         if isinstance(prepared, RequestErrors):
             return prepared
-        return execute(
+        # Every resolver is synchronous: `execute_sync` skips graphql-core's check of every
+        # resolved value for an awaitable.
+        return execute_sync(
             schema,
             prepared.document,
             root_value=self.get_root_value(request),
