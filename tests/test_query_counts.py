@@ -45,7 +45,7 @@ def count_queries(client, django_assert_num_queries, query: str, expected: int) 
 # expiry and go-live checks (2).
 @pytest.mark.django_db
 def test_procedures_list_is_constant(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, PROCEDURES, 12)
+    data = count_queries(client, django_assert_num_queries, PROCEDURES, 11)
     assert len(data["procedures"]["items"]) == site_of_size
 
 
@@ -53,7 +53,7 @@ def test_procedures_list_is_constant(client, django_assert_num_queries, site_of_
 # procedures and their images (2), private collections (1), cache expiry and go-live checks (2).
 @pytest.mark.django_db
 def test_one_procedure_is_constant(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, PROCEDURE, 11)
+    data = count_queries(client, django_assert_num_queries, PROCEDURE, 9)
     assert data["procedure"]["slug"] == "calf-liposuction"
 
 
@@ -62,7 +62,7 @@ def test_one_procedure_is_constant(client, django_assert_num_queries, site_of_si
 # private collections (1), cache expiry and go-live checks (2). The body is read from its raw data.
 @pytest.mark.django_db
 def test_article_with_its_procedures_is_constant(client, django_assert_num_queries, site_of_size):
-    data = count_queries(client, django_assert_num_queries, ARTICLE, 14)
+    data = count_queries(client, django_assert_num_queries, ARTICLE, 12)
     assert len(data["article"]["procedures"]) == site_of_size
 
 

@@ -10,8 +10,9 @@ from wagtail_headless_preview.models import PagePreview
 
 from .arguments import is_database_id
 from .pagination import paginate, pagination_arguments
-from .planning import prefetch_pages
+from .planning import join_images, prefetch_pages
 from .publication import mark_preview, servable_pages
+from .selections import selection_tree
 
 
 def lookup_arguments() -> dict[str, graphene.Argument]:
@@ -84,7 +85,7 @@ def find_page(
         qs = qs.filter(url_path=site_url_path(info, url_path))
     if model is Page:
         qs = qs.specific()
-    return qs.first()
+    return join_images(qs, selection_tree(info), info.context).first()
 
 
 def site_url_path(info: GraphQLResolveInfo, url_path: str) -> str:
