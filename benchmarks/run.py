@@ -265,6 +265,27 @@ def in_process(size: int, rounds: int) -> list[dict]:
     return list(rows.values())
 
 
+def where_the_time_goes(size: int, requests: int = 20) -> list[dict]:
+    """cProfile of the uncached view and the plain one, for the questions both answer."""
+    from django.test import Client
+
+    from .profile import profile
+    from .queries import CONTRACT_QUERIES
+
+    client = Client()
+    rows = []
+    for name, (query, plain_name) in CONTRACT_QUERIES.items():
+        if plain_name is None:
+            continue
+        for mode, path in (
+            ("planned", graphql_path("planned", query)),
+            ("plain", f"/bench/plain/{plain_name}/"),
+        ):
+            shares = profile(client, path, requests)
+            rows.append({"size": size, "query": name, "mode": mode, "ms": shares})
+    return rows
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -411,6 +432,7 @@ def main() -> None:
             grow_to(size)
             timing += in_process(size, args.repeat)
             load += under_load(size, env, args.duration, args.rounds)
+        profiles = where_the_time_goes(max(args.sizes))
         versions = machine.versions(env.get("REDIS_URL"))
         cpu_after = machine.cpu_ticks()
         about = {
@@ -435,7 +457,13 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-    results = {"about": about, "sizes": sorted(args.sizes), "latency": timing, "load": load}
+    results = {
+        "about": about,
+        "sizes": sorted(args.sizes),
+        "latency": timing,
+        "load": load,
+        "profiles": profiles,
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=1))
     write_report(results)

@@ -11,7 +11,8 @@ def test_graphiql_loads_nothing_from_outside(client):
     response = client.get("/graphiql/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "cdn" not in html.lower()
+    # No CDN host (a bare "cdn" may occur inside a random CSRF token or nonce).
+    assert not re.search(r"//[\w.-]*cdn|unpkg\.com|jsdelivr", html.lower())
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls, html
     for url in urls:
