@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from private_servers import redis_server
 from servers import ROOT, app_env, gunicorn, manage
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -69,12 +70,18 @@ print(page.create_page_preview().token)
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    """The API as an operator runs it: production settings under gunicorn, on a database of
-    its own (migrated and seeded here), so the session's test database is left alone."""
+    """The API as an operator runs it: production settings under gunicorn with Redis (so the
+    app's cached reads come from each process's memory), on a database of its own (migrated
+    and seeded here), so the session's test database is left alone."""
+    with redis_server() as redis:
+        yield from serve_api(tmp_path_factory, redis.url)
+
+
+def serve_api(tmp_path_factory, redis_url: str):
     database = tmp_path_factory.mktemp("example-client") / "api.sqlite3"
     env = app_env(
         f"sqlite:///{database}",
-        "",
+        redis_url,
         CORS_ALLOWED_ORIGINS=APP_ORIGIN,
         MEDIA_ROOT=str(database.parent / "media"),
     )
