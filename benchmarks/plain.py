@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.http import JsonResponse
 
+from cms.graphql.images import absolute_media_url
 from cms.graphql.interfaces import public_url_path
 from cms.graphql.publication import ImageVisibility, Visibility
 from cms.graphql.richtext import public_html
@@ -27,12 +28,14 @@ class Answer:
     """What one request reads once and every item uses: its URLs and what it may show."""
 
     def __init__(self, request) -> None:
+        # What the API's context holds for `absolute_media_url`: the same work per URL.
         self.media_base = settings.MEDIA_PUBLIC_URL or request.build_absolute_uri("/")
+        self.media_origin = urljoin(self.media_base, "/").removesuffix("/")
         self.pages = Visibility.for_request(request)
         self.images = ImageVisibility.load()
 
     def url(self, url: str) -> str:
-        return url if url.startswith(("http://", "https://")) else urljoin(self.media_base, url)
+        return absolute_media_url(url, self)
 
     def image(self, image, *sizes: int) -> dict | None:
         if image is None or not self.images.allows(image):

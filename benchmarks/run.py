@@ -337,6 +337,8 @@ def wait_until_idle(master: int) -> None:
         quiet = quiet + 1 if ticks == last else 0
         last = ticks
         time.sleep(0.05)
+    if quiet < 4:
+        fail("gunicorn's workers were still busy 120 s after the last run")
 
 
 def fetch_checked(url: str, mode: str, where: str) -> None:
@@ -350,6 +352,7 @@ def fetch_checked(url: str, mode: str, where: str) -> None:
 
 WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_BAD = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+WRK_SOCKET_ERRORS = re.compile(r"Socket errors:")  # wrk prints it only when there were some
 
 
 def wrk(url: str, duration: int) -> float:
@@ -362,6 +365,9 @@ def wrk(url: str, duration: int) -> float:
     bad = WRK_BAD.search(result.stdout)
     if bad:
         fail(f"{bad.group(1)} failed responses under load from {url}:\n{result.stdout}")
+    # Timeouts and read or connect errors: a run that lost requests measures nothing.
+    if WRK_SOCKET_ERRORS.search(result.stdout):
+        fail(f"socket errors under load from {url}:\n{result.stdout}")
     rps = float(WRK_RPS.search(result.stdout).group(1))
     if not rps:
         fail(f"no response in {duration} s under load from {url}:\n{result.stdout}")

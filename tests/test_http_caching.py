@@ -37,6 +37,23 @@ def test_an_unchanged_response_is_a_304(client):
 
 
 @pytest.mark.django_db
+def test_a_gzipped_hit_revalidates_with_the_etag_and_vary_of_its_variant(client):
+    big = "{ procedures(perPage: 100) { items { slug title summary } } }"
+    get(client, big)  # stored
+    hit = client.get("/graphql/", {"query": big}, HTTP_ACCEPT_ENCODING="gzip")
+    assert hit["X-Cache"] == "HIT"
+    assert hit["Content-Encoding"] == "gzip"
+    assert hit["ETag"].startswith('W/"')
+    again = client.get(
+        "/graphql/", {"query": big}, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=hit["ETag"]
+    )
+    assert again.status_code == 304
+    assert again["ETag"] == hit["ETag"]
+    assert again["Vary"] == hit["Vary"]
+    assert not again.content
+
+
+@pytest.mark.django_db
 def test_after_a_publish_the_old_etag_gets_the_new_content(client):
     etag = get(client)["ETag"]
     page = ProcedurePage.objects.get(slug="calf-liposuction")

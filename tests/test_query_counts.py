@@ -41,25 +41,27 @@ def count_queries(client, django_assert_num_queries, query: str, expected: int) 
 
 
 # Site and privacy restrictions (2), count and items (2), images and their renditions (2),
-# muscles (1), related procedures and their images (2), private collections (1), cache
-# expiry and go-live checks (2).
+# muscles (1), related procedures with their images joined (1), private collections (1),
+# cache expiry and go-live checks (2).
 @pytest.mark.django_db
 def test_procedures_list_is_constant(client, django_assert_num_queries, site_of_size):
     data = count_queries(client, django_assert_num_queries, PROCEDURES, 11)
     assert len(data["procedures"]["items"]) == site_of_size
 
 
-# Site and restrictions (2), the page (1), image and renditions (2), muscles (1), related
-# procedures and their images (2), private collections (1), cache expiry and go-live checks (2).
+# Site and restrictions (2), the page with its image joined (1), renditions (1), muscles (1),
+# related procedures with their images joined (1), private collections (1), cache expiry and
+# go-live checks (2).
 @pytest.mark.django_db
 def test_one_procedure_is_constant(client, django_assert_num_queries, site_of_size):
     data = count_queries(client, django_assert_num_queries, PROCEDURE, 9)
     assert data["procedure"]["slug"] == "calf-liposuction"
 
 
-# Site and restrictions (2), article (1), hero image and renditions (2), benefits (1),
-# target muscles (1), referenced procedures with images, renditions and muscles (4),
-# private collections (1), cache expiry and go-live checks (2). The body is read from its raw data.
+# Site and restrictions (2), article with its hero image joined (1), renditions (1), benefits
+# (1), target muscles (1), referenced procedures with their images joined, renditions and
+# muscles (3), private collections (1), cache expiry and go-live checks (2). The body is read
+# from its raw data.
 @pytest.mark.django_db
 def test_article_with_its_procedures_is_constant(client, django_assert_num_queries, site_of_size):
     data = count_queries(client, django_assert_num_queries, ARTICLE, 12)

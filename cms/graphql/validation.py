@@ -28,7 +28,7 @@ from graphql.execution.values import get_variable_values
 from .limits import QueryLimits, limits_rule
 
 MAX_VALIDATION_ERRORS = 20
-# A document at the token limit holds about 1 MB of syntax tree: this bounds the memo's size.
+# A document at the token limit is tens of KB of syntax tree: this bounds the memo's size.
 PREPARED_CACHE_SIZE = 64
 
 
@@ -42,6 +42,11 @@ class RequestErrors(ExecutionResult):
     def __init__(self, errors: list[GraphQLError], code: str) -> None:
         for error in errors:
             error.extensions = {"code": code, **(error.extensions or {})}
+            # Kept in the `prepare` memo: a traceback would keep the first sender's request
+            # (its headers, its body) alive through the frames it links to.
+            error.__traceback__ = None
+            if error.original_error is not None:
+                error.original_error.__traceback__ = None
         super().__init__(data=None, errors=errors)
 
 
@@ -67,6 +72,7 @@ def prepare(
     try:
         variables_key = json.dumps(variables, sort_keys=True)
     except (TypeError, ValueError):
+        # The view's variables come from JSON; a caller passing other values is not memoized.
         return _prepare(schema, query, operation_name, variables, limits, extra_rules, by_get)
     return _prepared(
         schema, query, operation_name, variables_key, limits, tuple(extra_rules), by_get
