@@ -26,7 +26,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,16 +34,17 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from cms.throwaway import free_port, throwaway_postgres
 
 from . import machine
 from .report import MODES, RESULTS, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WORKERS = 2
 CONNECTIONS = 8
@@ -86,17 +86,12 @@ def fail(message: str) -> None:
 def throwaway_database():
     import psycopg
 
-    name = f"cms_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        fail(f"PostgreSQL is needed on 127.0.0.1:5432 ({error})")
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres("cms_bench"))
+        except psycopg.OperationalError as error:
+            fail(f"PostgreSQL is needed on 127.0.0.1:5432 ({error})")
+        yield url
 
 
 def redis_available() -> bool:
@@ -284,12 +279,6 @@ def where_the_time_goes(size: int, requests: int = 20) -> list[dict]:
             shares = profile(client, path, requests)
             rows.append({"size": size, "query": name, "mode": mode, "ms": shares})
     return rows
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

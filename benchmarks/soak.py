@@ -28,9 +28,10 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cms.throwaway import free_port, throwaway_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "benchmarks" / "soak" / "report.md"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/5"
 SLUG = "calf-liposuction"
 WATCHED = f'{{ procedure(slug: "{SLUG}") {{ summary }} }}'
@@ -55,28 +56,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--readers", type=int, default=4, help="concurrent reading threads")
     parser.add_argument("--out", type=Path, default=REPORT)
     return parser.parse_args()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def throwaway_database():
-    import psycopg
-
-    name = f"soak_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def environment(database_url: str) -> dict[str, str]:
@@ -204,7 +183,7 @@ def main() -> None:
     args = parse_args()
     started_at = datetime.now(UTC)
     with ExitStack() as stack:
-        database_url = stack.enter_context(throwaway_database())
+        database_url = stack.enter_context(throwaway_postgres("soak"))
         env = environment(database_url)
         print("migrating and seeding a throwaway database...", flush=True)
         manage(env, "migrate", "--noinput")

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from cms import throwaway
+from cms.throwaway import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
@@ -31,26 +34,11 @@ def require(address: tuple[str, int], name: str) -> None:
         pytest.skip(f"{name} is not running on {address[0]}:{address[1]}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def throwaway_postgres():
     """A fresh PostgreSQL database for other processes to share; dropped afterwards."""
-    import psycopg
-
-    name = f"cms_test_{uuid.uuid4().hex[:10]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway.throwaway_postgres("cms_test") as url:
+        yield url
 
 
 def app_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
