@@ -8,15 +8,12 @@ unexpired, this site's, not private), no image from a private collection, rich t
 public sees it, and absolute media URLs.
 """
 
-from urllib.parse import urljoin
-
-from django.conf import settings
 from django.db.models import Prefetch
 from django.http import JsonResponse
 
+from cms.graphql.context import APIContext
 from cms.graphql.images import absolute_media_url
 from cms.graphql.interfaces import public_url_path
-from cms.graphql.publication import ImageVisibility, Visibility
 from cms.graphql.richtext import public_html
 from home.models import ArticlePage
 from procedures.models import ProcedurePage, live_muscles
@@ -28,14 +25,13 @@ class Answer:
     """What one request reads once and every item uses: its URLs and what it may show."""
 
     def __init__(self, request) -> None:
-        # What the API's context holds for `absolute_media_url`: the same work per URL.
-        self.media_base = settings.MEDIA_PUBLIC_URL or request.build_absolute_uri("/")
-        self.media_origin = urljoin(self.media_base, "/").removesuffix("/")
-        self.pages = Visibility.for_request(request)
-        self.images = ImageVisibility.load()
+        # The API's own per-request facts (visibility, image privacy, media base): same work.
+        self.context = APIContext(request=request)
+        self.pages = self.context.visibility
+        self.images = self.context.visibility_of_images
 
     def url(self, url: str) -> str:
-        return absolute_media_url(url, self)
+        return absolute_media_url(url, self.context)
 
     def image(self, image, *sizes: int) -> dict | None:
         if image is None or not self.images.allows(image):
