@@ -124,8 +124,7 @@ def lookup(key: str) -> tuple[CachedResponse | None, int]:
     found = cache.get_many([key, GENERATION_KEY])
     generation = found.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, invalidation.initial_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        generation = start_generation(default=1)
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
         response = CachedResponse(body=entry[1], etag=entry[2], expires_at=entry[3])
@@ -175,6 +174,12 @@ def seconds_to_keep() -> int:
     return max(timeout, 0)
 
 
+def start_generation(default: int | None = None) -> int | None:
+    """The generation once Redis has one: started from the clock where it was missing."""
+    cache.add(GENERATION_KEY, invalidation.initial_generation(), timeout=None)
+    return cache.get(GENERATION_KEY, default)
+
+
 def bump_generation(confirm: bool = True) -> None:
     """Make every stored response a miss; called on any change to served content.
 
@@ -186,8 +191,7 @@ def bump_generation(confirm: bool = True) -> None:
     except ValueError:
         # Redis lost the count (a restart, a flush): its listener registry may be gone too.
         lost = True
-        cache.add(GENERATION_KEY, invalidation.initial_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
+        generation = start_generation()
     if generation is not None:
         announce(generation, confirm=confirm)
         if lost and confirm and hasattr(cache, "redis_client"):
