@@ -32,6 +32,15 @@ $(GRAPHIQL_STATIC)/.copied: graphiql/package-lock.json
 
 install: $(VENV)/.installed $(GRAPHIQL_STATIC)/.copied
 
+# axe-core for the browser tests' accessibility checks, at the version
+# tests/browser/axe/package-lock.json pins; the tests inject it from disk.
+AXE_NPM := tests/browser/axe/node_modules
+$(AXE_NPM)/.installed: tests/browser/axe/package-lock.json
+	cd tests/browser/axe && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Notification emails link to the address this server listens on (see README, "Email").
+run: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_medical_review --dev-accounts
@@ -59,11 +68,11 @@ soak: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: install chromium
+test: install chromium $(AXE_NPM)/.installed
 	$(PY) -m pytest
 
 # Only the browser tests, once (CI runs them on one database; see .ci/run).
-test-browser: install chromium
+test-browser: install chromium $(AXE_NPM)/.installed
 	$(PY) -m pytest tests/browser
 
 lint: install
@@ -90,4 +99,5 @@ schema: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media static .pytest_cache benchmarks/work \
-	       graphiql/node_modules $(GRAPHIQL_STATIC) screenshots
+	       graphiql/node_modules $(GRAPHIQL_STATIC) screenshots \
+	       $(AXE_NPM) sent-emails

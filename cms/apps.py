@@ -6,7 +6,7 @@ class CmsConfig(AppConfig):
     verbose_name = "CMS plumbing"
 
     def ready(self) -> None:
-        from . import cache_invalidation, sync
+        from . import cache_invalidation, compare, sync  # noqa: F401 (compare registers itself)
 
         cache_invalidation.connect()
         sync.connect()

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from wagtail.models import Page
 from wagtail_headless_preview.models import HeadlessPreviewMixin, HeadlessServeMixin
 
-from cms.readability import page_reading_grade
+from cms.readability import page_readability
 
 FRONTEND_MODE = "frontend"
 
@@ -43,7 +43,7 @@ class EmbeddedPreviewMixin(HeadlessPreviewMixin, HeadlessServeMixin):
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
         context["is_preview"] = getattr(request, "is_preview", False)
-        context["reading_grade"] = page_reading_grade(self)
-        context["reading_grade_limit"] = settings.PATIENT_READING_GRADE
+        if context["is_preview"]:
+            context["readability"] = page_readability(self)
         context["graphiql_enabled"] = settings.GRAPHIQL_ENABLED
         return context

@@ -1,11 +1,17 @@
-"""A reading-grade check suited to patient information (Flesch-Kincaid grade level).
+"""The one readability measure and verdict: Flesch-Kincaid grade against patient information.
 
 Health literacy guidance asks patient materials to read at US school grade 6 to 8; the
-setting `PATIENT_READING_GRADE` holds the limit.
+setting `PATIENT_READING_GRADE` holds the limit. The edit form, the preview and Wagtail's
+Checks panel all show `page_readability(page)`. Wagtail's panel computes its own score (LIX
+with fixed bands, in its JavaScript, not configurable), so the preview hands it ours
+(`cms/static/cms/readability_checks.js`). A page without words gets no verdict.
 """
 
 import html
 import re
+from dataclasses import dataclass
+
+from django.conf import settings
 
 APOSTROPHES = "'\u2019"
 WORD = re.compile(rf"[A-Za-z][A-Za-z{APOSTROPHES}-]*")
@@ -26,18 +32,56 @@ def syllables(word: str) -> int:
     return max(count, 1)
 
 
-def reading_grade(text: str) -> float:
-    """The Flesch-Kincaid grade of `text`, rounded to one decimal; 0 for no words."""
+def reading_grade(text: str) -> float | None:
+    """The Flesch-Kincaid grade of `text`, rounded to one decimal; None for no words."""
     words = WORD.findall(text)
     if not words:
-        return 0.0
+        return None
     sentences = max(len(SENTENCE_END.findall(text)), 1)
     total = sum(syllables(word) for word in words)
     grade = 0.39 * len(words) / sentences + 11.8 * total / len(words) - 15.59
     return round(max(grade, 0.0), 1)
 
 
-def page_reading_grade(page) -> float:
+@dataclass(frozen=True)
+class Readability:
+    """A reading grade and what it means for patient information."""
+
+    grade: float | None
+    limit: int
+
+    @property
+    def suits_patients(self) -> bool | None:
+        return None if self.grade is None else self.grade <= self.limit
+
+    @property
+    def verdict(self) -> str:
+        """The full sentence, for the preview and the edit form."""
+        if self.grade is None:
+            return "Reading grade: none, the page has no text to score yet."
+        if self.suits_patients:
+            return (
+                f"Reading grade {self.grade}: suits patient information "
+                f"(grade {self.limit} or below)."
+            )
+        return (
+            f"Reading grade {self.grade}: too hard for patient information "
+            f"(above grade {self.limit})."
+        )
+
+    @property
+    def short(self) -> str:
+        """The same verdict in the few words the Checks panel has room for."""
+        if self.grade is None:
+            return "No text"
+        return f"Grade {self.grade}, {'suits patients' if self.suits_patients else 'too hard'}"
+
+
+def page_readability(page) -> Readability:
+    return Readability(page_reading_grade(page), settings.PATIENT_READING_GRADE)
+
+
+def page_reading_grade(page) -> float | None:
     """The grade of the text a reader sees on the page (title excluded)."""
     parts = [getattr(page, "summary", ""), getattr(page, "intro", "")]
     body = getattr(page, "body", None)

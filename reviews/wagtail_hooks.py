@@ -1,4 +1,4 @@
-"""Admin wiring: reviewer credentials, the dashboard panel and the review-due report."""
+"""Admin wiring: reviewer credentials, the dashboard panels and the review-due report."""
 
 from django.conf import settings
 from django.urls import path, reverse
@@ -8,6 +8,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .feedback import requested_changes_of
 from .models import ReviewerProfile
 from .queries import pages_due, pages_under_review
 from .views import ReviewDueReportView
@@ -38,8 +39,26 @@ class MedicalReviewPanel(Component):
         }
 
 
+class ChangesRequestedPanel(Component):
+    """The editor's submissions a reviewer sent back, with the reviewer's comment: the first
+    thing they see after signing in (Wagtail shows the comment only in the history)."""
+
+    name = "changes_requested"
+    order = 40
+    template_name = "reviews/changes_requested_panel.html"
+
+    def __init__(self, requested: list) -> None:
+        self.requested = requested
+
+    def get_context_data(self, parent_context=None) -> dict:
+        return {"requested": self.requested, "request": (parent_context or {}).get("request")}
+
+
 @hooks.register("construct_homepage_panels")
-def add_medical_review_panel(request, panels: list) -> None:
+def add_medical_review_panels(request, panels: list) -> None:
+    requested = requested_changes_of(request.user)
+    if requested:
+        panels.append(ChangesRequestedPanel(requested))
     panels.append(MedicalReviewPanel())
 
 

@@ -79,4 +79,4 @@ def test_reading_grade_is_low_for_plain_words_and_high_for_dense_ones():
         "individualized consideration of contraindications and anticipated complications."
     )
     assert reading_grade(dense) > 12
-    assert reading_grade("") == 0
+    assert reading_grade("") is None  # no words, no grade (and no verdict)

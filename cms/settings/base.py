@@ -197,8 +197,17 @@ SERVE_MEDIA = not MEDIA_S3_BUCKET
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Calf reduction CMS"
+# Links in notification emails start with this. Wagtail reads nothing else to build them (the
+# emails are sent from workflow signals, with no request at hand), so it must be where editors
+# reach the admin; `make run` sets it from its HOST and PORT.
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Avatars are initials drawn by the admin: no request leaves for www.gravatar.com.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILIMAGES_IMAGE_MODEL = "images.CMSImage"
+# Draftail named by its field's label, for screen readers (cms/admin_names.py).
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {"WIDGET": "cms.admin_names.LabelledDraftailRichTextArea"}
+}
 # Keeps a chosen file when the form is refused for another field (alt text, say).
 WAGTAILIMAGES_IMAGE_FORM_BASE = "images.forms.ImageForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -251,6 +260,21 @@ CORS_EXPOSE_HEADERS = ["ETag", "X-Cache", "X-Request-ID"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Email: Wagtail's workflow notifications (a reviewer's requested changes and comment reach the
+# submitter). SMTP by default; development writes each message to a file instead (dev.py).
+EMAIL_BACKEND_FROM_ENV = os.environ.get("EMAIL_BACKEND", "")
+EMAIL_BACKEND = EMAIL_BACKEND_FROM_ENV or "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-emails"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cms@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # A page's medical content is "review due" this many months after its last approved review.
 MEDICAL_REVIEW_INTERVAL_MONTHS = env_int("MEDICAL_REVIEW_INTERVAL_MONTHS", 12)

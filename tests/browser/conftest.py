@@ -52,9 +52,23 @@ def ensure_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> str:
+def site_dir(tmp_path_factory) -> Path:
+    """The site's own folder: its database, media and sent emails."""
+    return tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="session")
+def sent_emails(site_dir) -> Path:
+    """Where the site's file email backend (development settings) writes each message."""
+    return site_dir / "sent-emails"
+
+
+@pytest.fixture(scope="session")
+def site(site_dir, sent_emails) -> str:
     """The CMS after `make run` on a fresh machine; yields its base URL."""
-    work = tmp_path_factory.mktemp("site")
+    work = site_dir
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="cms.settings.dev",
@@ -64,6 +78,10 @@ def site(tmp_path_factory) -> str:
         DJANGO_SUPERUSER_USERNAME="admin",
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
         DEV_ACCOUNTS_PASSWORD=PASSWORD,
+        # As `make run`: email to files, links to where this server listens.
+        EMAIL_BACKEND="",
+        EMAIL_FILE_PATH=str(sent_emails),
+        WAGTAILADMIN_BASE_URL=base,
     )
     for command in (
         ["migrate", "--noinput"],
@@ -79,7 +97,6 @@ def site(tmp_path_factory) -> str:
             timeout=300,
             capture_output=True,
         )
-    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -96,7 +113,6 @@ def site(tmp_path_factory) -> str:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -194,3 +210,26 @@ def graphql(base: str, query: str) -> dict:
         payload = json.load(response)
     assert "errors" not in payload, payload
     return payload["data"]
+
+
+AXE_JS = ROOT / "tests" / "browser" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """axe-core's violations of `impacts` on the page as shown, each with its rule, impact,
+    help and the nodes it found; axe.min.js comes from tests/browser/axe (`make test`
+    installs it from the lock file), injected from disk."""
+    if not AXE_JS.exists():
+        raise RuntimeError(f"{AXE_JS} is missing: run `make test` (npm ci in tests/browser/axe)")
+    page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate("async () => await axe.run(document)")
+    return [
+        {
+            "rule": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [" ".join(map(str, node["target"])) for node in violation["nodes"]],
+        }
+        for violation in results["violations"]
+        if violation["impact"] in impacts
+    ]
