@@ -4,6 +4,8 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.models import Orderable
 
+from .fields import PastDayField, WebURLField
+
 
 class Citation(Orderable):
     """A published source the page's medical content rests on."""
@@ -11,8 +13,14 @@ class Citation(Orderable):
     title = models.CharField(
         max_length=255, help_text="The source's title as published, with its authors if known."
     )
-    url = models.URLField(max_length=500, help_text="Where readers can find the source.")
-    accessed = models.DateField(help_text="The day you last read the source at that address.")
+    url = WebURLField(
+        "URL",
+        max_length=500,
+        help_text="Where readers can find the source, starting with https:// (or http://).",
+    )
+    accessed = PastDayField(
+        help_text="The day you last read the source at that address, as YYYY-MM-DD.",
+    )
 
     panels = [FieldPanel("title"), FieldRowPanel([FieldPanel("url"), FieldPanel("accessed")])]
 

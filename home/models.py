@@ -14,6 +14,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.citations import Citation, citations_panel
+from cms.forms import CMSPageForm
 from cms.preview import EmbeddedPreviewMixin
 from procedures.fields import ProtectingParentalManyToManyField
 from reviews.pages import MedicallyReviewedMixin
@@ -28,6 +29,7 @@ class HomePage(EmbeddedPreviewMixin, Page):
     Without a frontend, `/` is a small page linking the admin, the API and the docs.
     """
 
+    base_form_class = CMSPageForm
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["home.ArticlePage", "procedures.ProcedureIndexPage"]
     max_count = 1
@@ -95,6 +97,8 @@ class ArticlePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
             ObjectList(Page.settings_panels, heading="Settings", classname="settings"),
         ]
     )
+
+    base_form_class = CMSPageForm
 
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 

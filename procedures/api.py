@@ -9,7 +9,7 @@ from cms.graphql.pages import live_pages, page_field, page_list_field, paginated
 from cms.graphql.pagination import paginated_type
 from cms.graphql.planning import Relation, register_plan
 from cms.graphql.richtext import public_html
-from reviews.api import Reviewed, plan_reviews
+from reviews.api import CitationNode, Reviewed, plan_reviews
 
 from . import enums
 from .facts import FACTS, fact_sources
@@ -36,7 +36,8 @@ ProcedureFact = graphene.Enum(
 
 
 class FactOrigin(graphene.Enum):
-    """Who set a fact's current value."""
+    """Who set a fact's current value: the seed's source text, or an editor (who may cite a
+    source of their own for it)."""
 
     SEED = "seed"
     EDITOR = "editor"
@@ -50,14 +51,25 @@ class FactSourceNode(graphene.ObjectType):
 
     fact = graphene.Field(graphene.NonNull(ProcedureFact))
     source = graphene.String(
-        description="The source sentence the value rests on; null when an editor set it."
+        description="The sentence the value rests on: the seed's source sentence, or the "
+        "`quote` an editor cited; null when an editor set the value without citing a source."
+    )
+    citation = graphene.Field(
+        CitationNode,
+        description="The page's citation an editor took the value from; null for the seed's "
+        "facts and for an editor's value without a source.",
+    )
+    quote = graphene.String(
+        description="The sentence the editor quoted from `citation`; null without a citation."
     )
     inferred = graphene.Boolean(
         required=True,
         description="The fact follows from the sentence by definition rather than being stated.",
     )
     confirmed = graphene.Boolean(
-        required=True, description="Stated, or inferred and confirmed in the medical review."
+        required=True,
+        description="Stated in the seed's source text, or (inferred, or set by an editor) "
+        "approved by a medical reviewer in the published revision.",
     )
     set_by = graphene.Field(graphene.NonNull(FactOrigin))
 
@@ -68,6 +80,14 @@ class FactSourceNode(graphene.ObjectType):
     @staticmethod
     def resolve_source(entry, info) -> str | None:
         return entry.source()
+
+    @staticmethod
+    def resolve_citation(entry, info):
+        return entry.citation
+
+    @staticmethod
+    def resolve_quote(entry, info) -> str | None:
+        return entry.quote()
 
     @staticmethod
     def resolve_confirmed(entry, info) -> bool:
@@ -166,9 +186,10 @@ class ProcedurePageNode(Reviewed, graphene.ObjectType):
 
 
 def plan_facts_and_reviews(pages: list, tree: dict, context) -> None:
-    """Sources compare against the page's values (muscles included) and its review."""
+    """Sources compare against the page's values (muscles included), the editors' citations
+    and the page's review."""
     if "factSources" in tree:
-        prefetch_related_objects(pages, "fact_sources", "muscles")
+        prefetch_related_objects(pages, "fact_sources", "fact_citations", "citations", "muscles")
         plan_reviews(pages, {"review": {}})
     else:
         plan_reviews(pages, tree)

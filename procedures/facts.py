@@ -1,7 +1,13 @@
-"""Where each procedure fact comes from: the source sentence, and whether an editor changed it."""
+"""Where each procedure fact comes from: the seed's source sentence, or an editor's citation."""
 
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
+from wagtail.models import Orderable
 
 # Every typed fact of a procedure, by model field name.
 FACTS = (
@@ -64,30 +70,115 @@ class FactSource(models.Model):
     def api_name(self) -> str:
         return camel(self.fact)
 
-    def set_by(self) -> str:
-        return "SEED" if self.pk and fact_value(self.page, self.fact) == self.value else "EDITOR"
 
-    def confirmed(self) -> bool:
-        if not self.inferred:
-            return True
-        review = self.page.latest_medical_review()
-        return review is not None and review.revision_id == self.page.live_revision_id
+FACT_QUOTE_MAX_LENGTH = 1000
+
+
+class FactCitation(Orderable):
+    """An editor's source for one fact: which of the page's citations, and the sentence quoted.
+
+    Kept with the page's revisions like the citations themselves, so it is drafted, reviewed
+    and published with the value it supports. The citation is named by its URL because a
+    citation added in a draft has no database row to point at until the draft is published.
+    """
+
+    page = ParentalKey(
+        "procedures.ProcedurePage", on_delete=models.CASCADE, related_name="fact_citations"
+    )
+    fact = models.CharField(
+        max_length=40,
+        choices=[(name, name) for name in FACTS],
+        help_text="The fact you set from this source.",
+    )
+    citation_url = models.URLField(
+        "citation",
+        max_length=500,
+        help_text="One of this page's citations (save the page after adding a new one).",
+    )
+    quote = models.TextField(
+        max_length=FACT_QUOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(FACT_QUOTE_MAX_LENGTH)],
+        help_text="The sentence from the source that states the fact, word for word.",
+    )
+
+    panels = [FieldPanel("fact"), FieldPanel("citation_url"), FieldPanel("quote")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "fact source"
+
+    def __str__(self) -> str:
+        return f"{self.fact}: {self.quote}"
+
+
+@dataclass
+class FactEvidence:
+    """Where the current value of one stated fact comes from, as editors and the API see it."""
+
+    page: Any
+    fact: str
+    seed: FactSource | None = None
+    cited: FactCitation | None = None
+    citation: Any = None  # the page's citation `cited` names
+
+    def set_by(self) -> str:
+        """SEED while the value is the seed's and no editor cited a source of their own."""
+        unchanged = self.seed is not None and fact_value(self.page, self.fact) == self.seed.value
+        return "SEED" if unchanged and self.cited is None else "EDITOR"
+
+    @property
+    def from_seed(self) -> bool:
+        return self.set_by() == "SEED"
+
+    @property
+    def inferred(self) -> bool:
+        return self.from_seed and self.seed.inferred
 
     def source(self) -> str | None:
-        return self.sentence if self.set_by() == "SEED" else None
+        """The sentence the value rests on: the seed's, or the editor's quote."""
+        if self.cited is not None:
+            return self.cited.quote
+        return self.seed.sentence if self.from_seed else None
+
+    def quote(self) -> str | None:
+        return self.cited.quote if self.cited is not None else None
+
+    def confirmed(self) -> bool:
+        """A stated seed fact stands on its sentence; anything else needs the medical review
+        of the published revision (an approval recorded for exactly that revision)."""
+        if self.from_seed and not self.seed.inferred:
+            return True
+        return live_revision_reviewed(self.page)
 
 
-def fact_sources(page) -> list[FactSource]:
-    """One entry per fact that has a value; a fact without seed evidence is the editor's."""
-    known = {source.fact: source for source in page.fact_sources.all()} if page.pk else {}
+def live_revision_reviewed(page) -> bool:
+    review = page.latest_medical_review()
+    live_revision_id = getattr(page, "live_revision_id", None)
+    return (
+        review is not None
+        and live_revision_id is not None
+        and (review.revision_id == live_revision_id)
+    )
+
+
+def fact_sources(page) -> list[FactEvidence]:
+    """One entry per fact that has a value: the seed's sentence, or the editor's citation."""
+    seeded = {source.fact: source for source in page.fact_sources.all()} if page.pk else {}
+    cited = {row.fact: row for row in page.fact_citations.all()}
+    citations = {citation.url: citation for citation in page.citations.all()}
     entries = []
     for fact in FACTS:
         if fact_value(page, fact) is None:
             continue
-        entry = known.get(fact) or FactSource(fact=fact, sentence="", value=None)
-        # The in-memory page (a preview draft) is the one whose values are compared.
-        entry.page = page
-        entries.append(entry)
+        row = cited.get(fact)
+        entries.append(
+            FactEvidence(
+                page=page,
+                fact=fact,
+                seed=seeded.get(fact),
+                cited=row,
+                citation=citations.get(row.citation_url) if row else None,
+            )
+        )
     return entries
 
 
@@ -102,18 +193,27 @@ class FactPanel(FieldPanel):
             entry = next(
                 (e for e in fact_sources(self.instance) if e.fact == self.field_name), None
             )
-            self.help_text = " ".join(filter(None, [self.help_text, evidence(entry)]))
+            # A draft with changes is not what a reviewer approved, whatever the live page was.
+            draft = bool(self.instance.pk and self.instance.has_unpublished_changes)
+            self.help_text = " ".join(filter(None, [self.help_text, evidence(entry, draft=draft)]))
 
 
-def evidence(entry: FactSource | None) -> str:
+def evidence(entry: FactEvidence | None, *, draft: bool = False) -> str:
+    """What the form and the preview say about a fact's origin."""
     if entry is None:
         return "Not stated in the source."
-    if entry.set_by() == "EDITOR":
-        return "Set by an editor, not from the source."
+    if entry.cited is not None:
+        confirmed = entry.confirmed() and not draft
+        state = "confirmed in medical review" if confirmed else "to confirm in medical review"
+        where = entry.citation.title if entry.citation is not None else entry.cited.citation_url
+        return f"Set by an editor from {where} ({state}): “{entry.cited.quote}”"
+    if not entry.from_seed:
+        return "Set by an editor, no source cited: add one under “Sources of editors' facts”."
+    seed = entry.seed
     if not entry.inferred:
-        return f"Source: “{entry.sentence}”"
+        return f"Source: “{seed.sentence}”"
     state = "confirmed in medical review" if entry.confirmed() else "to confirm in medical review"
-    return f"Inferred ({state}) from: “{entry.sentence}” {entry.definition}".strip()
+    return f"Inferred ({state}) from: “{seed.sentence}” {seed.definition}".strip()
 
 
 def display_value(page, fact: str) -> str | None:

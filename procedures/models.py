@@ -3,13 +3,13 @@
 from django import forms
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from modelcluster.fields import ParentalKey
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
+    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
@@ -26,22 +26,34 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from cms.citations import Citation, citations_panel
+from cms.forms import CMSPageForm
 from cms.preview import EmbeddedPreviewMixin
 from reviews.pages import MedicallyReviewedMixin
 from reviews.panels import ReviewPanel
 
 from .enums import Approach, Invasiveness, Onset, Permanence, Sessions, Tissue
-from .facts import FactPanel, FactSource, fact_rows
+from .facts import FactCitation, FactPanel, FactSource, fact_rows
 from .fields import (
     ChoiceSetField,
     OptionalTextField,
     ProtectingParentalManyToManyField,
     optional_choice,
 )
+from .forms import ProcedurePageForm
 
-__all__ = ["FactSource", "Muscle", "ProcedureCitation", "ProcedureIndexPage", "ProcedurePage"]
+__all__ = [
+    "FactCitation",
+    "FactSource",
+    "Muscle",
+    "ProcedureCitation",
+    "ProcedureIndexPage",
+    "ProcedurePage",
+]
 
 BODY_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+# A sentence or two for lists and the top of the page; longer text belongs in the body.
+SUMMARY_MAX_LENGTH = 600
+IDEAL_CANDIDATES_MAX_LENGTH = 1000
 
 
 @register_snippet
@@ -103,6 +115,7 @@ class ProcedureIndexPage(EmbeddedPreviewMixin, Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    base_form_class = CMSPageForm
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["procedures.ProcedurePage"]
@@ -118,16 +131,6 @@ class ProcedureCitation(Citation):
     )
 
 
-class ProcedurePageForm(WagtailAdminPageForm):
-    """The procedure form; a page is never offered as related to itself."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields.get("related_procedures")
-        if field is not None and self.instance.pk:
-            field.queryset = field.queryset.exclude(pk=self.instance.pk)
-
-
 class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     """One procedure: its text, and its facts as typed fields apps can filter and compare.
 
@@ -136,6 +139,8 @@ class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     """
 
     summary = models.TextField(
+        max_length=SUMMARY_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)],
         help_text="The opening sentence or two, shown in lists and above the body.",
     )
     body = RichTextField(
@@ -182,6 +187,8 @@ class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
     sessions = optional_choice(Sessions)
     onset = optional_choice(Onset, verbose_name="onset of results")
     ideal_candidates = OptionalTextField(
+        max_length=IDEAL_CANDIDATES_MAX_LENGTH,
+        validators=[MaxLengthValidator(IDEAL_CANDIDATES_MAX_LENGTH)],
         blank=True,
         null=True,
         help_text="Who the source says the procedure suits.",
@@ -221,6 +228,13 @@ class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
         FactPanel("ideal_candidates"),
         FieldPanel("related_procedures", widget=forms.CheckboxSelectMultiple),
         citations_panel(),
+        InlinePanel(
+            "fact_citations",
+            heading="Sources of editors' facts",
+            label="Fact source",
+            help_text="For each fact you set, the citation it comes from and the sentence that "
+            "states it. A fact counts as confirmed once a medical reviewer approves the page.",
+        ),
         ReviewPanel(heading="Medical review"),
     ]
     edit_handler = TabbedInterface(

@@ -67,6 +67,10 @@ def procedure_form_data(page: ProcedurePage, **overrides) -> dict:
         "citations-INITIAL_FORMS": 0,
         "citations-MIN_NUM_FORMS": 0,
         "citations-MAX_NUM_FORMS": 1000,
+        "fact_citations-TOTAL_FORMS": 0,
+        "fact_citations-INITIAL_FORMS": 0,
+        "fact_citations-MIN_NUM_FORMS": 0,
+        "fact_citations-MAX_NUM_FORMS": 1000,
     }
     data.update(overrides)
     # A multiple-choice field posts one value per checkbox, not nested form data.
