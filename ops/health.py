@@ -5,6 +5,7 @@ else: a load balancer probes with its own Host header (often the instance's IP) 
 HTTP, and a probe must never be cached, redirected or throttled.
 """
 
+import threading
 import time
 
 from django.conf import settings
@@ -83,12 +84,44 @@ def check_cache_channel() -> tuple[bool, str] | None:
     return False, f"{state}: reading the shared generation on every request"
 
 
+# A hung PostgreSQL (stopped, or its host gone) never answers, and its server-side
+# statement_timeout cannot fire: the probe would hang as the requests do. So `SELECT 1` runs
+# in a thread of its own, on its own connection, with a deadline; the other database checks
+# run only once it has answered.
+_waiting: threading.Thread | None = None
+
+
+def check_database_in_time() -> tuple[bool, str]:
+    """`check_database` within READYZ_TIMEOUT_SECONDS, or a failure; at most one probe
+    thread per process waits on a hung database."""
+    global _waiting
+    timeout = settings.READYZ_TIMEOUT_SECONDS
+    if _waiting is not None and _waiting.is_alive():
+        return False, "an earlier probe is still waiting"
+    outcome: list[tuple[bool, str]] = []
+
+    def probe() -> None:
+        try:
+            outcome.append(check_database())
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=probe, name="readyz", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        _waiting = thread
+        return False, f"no answer within {timeout:g} s"
+    return outcome[0] if outcome else (False, "probe failed")
+
+
 # A failure of these takes the server out of rotation. Without the cache the API still
 # answers (from the database), and without the worker it still serves; pulling every app
 # server because Redis or the worker is down would turn a degradation into an outage, so
 # those two are reported (and make `?strict=1` fail, for monitoring) but keep it ready.
-REQUIRED = {"database": check_database, "migrations": check_migrations}
+REQUIRED = {"database": check_database_in_time, "migrations": check_migrations}
 DEGRADABLE = {"cache": check_cache, "cache_channel": check_cache_channel, "worker": check_worker}
+ASK_THE_DATABASE = {"migrations", "worker"}
 
 
 def no_store(payload: dict, status: int = 200) -> JsonResponse:
@@ -105,7 +138,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     started = time.perf_counter()
     checks, ready, degraded = {}, True, False
     for name, check in {**REQUIRED, **DEGRADABLE}.items():
-        outcome = check()
+        if name in ASK_THE_DATABASE and not checks["database"]["ok"]:
+            outcome = (False, "database unavailable")
+        else:
+            outcome = check()
         if outcome is None:
             continue  # not part of this configuration
         ok, detail = outcome

@@ -1,17 +1,6 @@
-"""Rows the worker processes share: leases for once-only jobs and their heartbeats."""
+"""Rows the worker processes share: their heartbeats and missed cache bumps."""
 
 from django.db import models
-
-
-class Lease(models.Model):
-    """Who may run a once-only job (such as scheduled publishing) until when."""
-
-    name = models.CharField(max_length=64, primary_key=True)
-    holder = models.CharField(max_length=64, blank=True)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
 
 
 class WorkerHeartbeat(models.Model):

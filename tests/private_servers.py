@@ -3,6 +3,7 @@
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,32 @@ class PostgresCluster:
     def stop(self) -> None:
         self.as_postgres(str(PG_BIN / "pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop")
 
+    def processes(self) -> list[int]:
+        """The postmaster and its children (the backends and helpers)."""
+        with open(os.path.join(self.data, "postmaster.pid")) as pidfile:
+            postmaster = int(pidfile.readline())
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == postmaster:
+                        children.append(int(entry))
+        return [postmaster, *children]
+
+    @contextmanager
+    def hung(self):
+        """Every PostgreSQL process stopped (SIGSTOP): connections and queries get no answer,
+        as from a server that hangs; resumed (SIGCONT) afterwards."""
+        stopped = self.processes()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -152,38 +179,53 @@ def postgres_cluster():
         cluster.close()
 
 
-@contextmanager
-def workers(env: dict, count: int = 1):
-    """`manage.py worker` processes; yields them, stops them (SIGTERM) afterwards."""
-    processes = [
-        subprocess.Popen(
+def start_worker(env: dict, worker_id: str) -> subprocess.Popen:
+    """One `manage.py worker` process; its log goes to a temporary file (`process.log`)."""
+    descriptor, log = tempfile.mkstemp(prefix=f"{worker_id}-", suffix=".log")
+    with open(descriptor, "wb") as stderr:
+        process = subprocess.Popen(
             [
                 sys.executable,
                 "manage.py",
                 "worker",
                 "--no-reload",
+                "--no-startup-delay",
                 "--interval",
                 "0.2",
                 "--worker-id",
-                f"test-worker-{n}",
+                worker_id,
             ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
         )
-        for n in range(count)
-    ]
+    process.log = log
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(OSError):
+        os.unlink(process.log)
+
+
+@contextmanager
+def workers(env: dict, count: int = 1):
+    """`manage.py worker` processes; yields them, stops them (SIGTERM) afterwards."""
+    processes = [start_worker(env, f"test-worker-{n}") for n in range(count)]
     try:
         yield processes
     finally:
         for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_worker(process)
 
 
 _template: dict[str, str] = {}

@@ -124,6 +124,24 @@ def test_without_postgresql_cached_reads_are_served_and_the_rest_is_503_until_it
         pytest.fail(f"no worker heartbeat since the restart at {restarted}: {ready!r}")
 
 
+def test_a_hung_postgresql_makes_readyz_answer_503_within_two_seconds(stack):
+    base, postgres = stack["base"], stack["postgres"]
+    assert get(base, "/readyz")[0] == 200
+    with postgres.hung():
+        # urllib's timeout: no answer within 2 s raises instead of returning.
+        request = urllib.request.Request(base + "/readyz", headers={"Host": "localhost"})
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=2)
+        assert answer.value.code == 503
+        body = json.loads(answer.value.read())
+        assert body["checks"]["database"] == {"ok": False, "detail": "no answer within 1 s"}
+    # Once it answers again, so does the probe (the waiting probe thread finishes first).
+    deadline = time.monotonic() + 15
+    while get(base, "/readyz")[0] != 200:
+        assert time.monotonic() < deadline, "not ready again after PostgreSQL resumed"
+        time.sleep(0.2)
+
+
 def test_a_database_error_outside_any_view_is_a_503_too(rf):
     from django.db.utils import OperationalError
 

@@ -2,23 +2,23 @@
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.test import override_settings
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+from django.utils.timezone import now
 from webhook_receiver import receiver
 
 from home.models import ArticlePage
 from procedures.models import ProcedurePage
 from webhooks import signing
+from webhooks.delivery import claim_next, deliver_due
 from webhooks.models import Delivery, Endpoint
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 FAST_RETRIES = {
-    "TASKS": DATABASE_TASKS,
     "WEBHOOK_RETRY_BASE_SECONDS": 0.2,
     "WEBHOOK_TIMEOUT_SECONDS": 0.5,
     "WEBHOOK_MAX_ATTEMPTS": 3,
@@ -26,22 +26,10 @@ FAST_RETRIES = {
 
 
 def run_worker_until_settled(seconds: float = 10) -> None:
-    """Run queued tasks (as `manage.py worker` would) until no delivery is waiting."""
-    # The worker's own `run_task`, without its polling transaction (the test holds one).
-    worker = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-    )
+    """Send due deliveries (as the worker's sender threads would) until none is waiting."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        for task in DBTaskResult.objects.ready():
-            task.claim("test")
-            worker.run_task(task)
+        deliver_due()
         if not Delivery.objects.filter(status__in=["pending", "retrying"]).exists():
             return
         time.sleep(0.1)
@@ -131,7 +119,6 @@ def test_a_receiver_that_never_answers_times_out_and_fails_after_the_last_attemp
 
 
 @pytest.mark.django_db
-@override_settings(TASKS=DATABASE_TASKS)
 def test_endpoints_receive_only_the_events_and_page_types_they_chose(
     django_capture_on_commit_callbacks,
 ):
@@ -161,7 +148,6 @@ def test_endpoints_receive_only_the_events_and_page_types_they_chose(
 
 
 @pytest.mark.django_db
-@override_settings(TASKS=DATABASE_TASKS)
 def test_a_move_is_announced_with_the_new_url_path(django_capture_on_commit_callbacks):
     Endpoint.objects.create(name="all", url="http://127.0.0.1:9/")
     page = ProcedurePage.objects.get(slug="calf-liposuction")
@@ -211,3 +197,108 @@ def test_only_people_with_the_webhook_permission_may_resend(client):
     response = client.post(f"/admin/webhooks/deliveries/{delivery.pk}/resend/")
     assert response.status_code in (302, 403)
     assert not Delivery.objects.filter(resent_from=delivery).exists()
+
+
+@pytest.mark.django_db
+def test_deliveries_are_written_with_the_change_and_vanish_with_its_rollback():
+    Endpoint.objects.create(name="all", url="http://127.0.0.1:9/")
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    with transaction.atomic():
+        page.save_revision().publish()
+        # In the publish's own transaction, before any on-commit callback: a crash after the
+        # commit cannot lose it (at least once).
+        assert Delivery.objects.filter(event="published", page_id=page.pk).count() == 1
+        transaction.set_rollback(True)
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_a_trickling_receiver_is_cut_off_at_the_deadline_for_the_whole_answer(
+    django_capture_on_commit_callbacks,
+):
+    # A byte every 0.2 s: a timeout per socket read (0.5 s) would never fire.
+    with receiver("trickle") as hook:
+        Endpoint.objects.create(name="trickle", url=hook.url)
+        publish("calf-liposuction", "Slowly.", django_capture_on_commit_callbacks)
+        deliver_due()
+        delivery = Delivery.objects.get()
+        assert (delivery.status, delivery.attempts) == ("retrying", 1)
+        assert delivery.error == "timed out: no whole answer within 0.5 s"
+        deadline = time.monotonic() + 5
+        while hook.cut == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hook.cut == 1  # the sender hung up on it
+
+
+@pytest.mark.django_db
+@override_settings(
+    **{**FAST_RETRIES, "WEBHOOK_MAX_ATTEMPTS": 10, "WEBHOOK_PAUSE_AFTER_FAILURES": 3}
+)
+def test_an_endpoint_failing_n_times_in_a_row_is_paused_until_resumed_in_the_admin(
+    client, django_capture_on_commit_callbacks
+):
+    with receiver(500) as down, receiver(200) as up:
+        failing = Endpoint.objects.create(name="failing", url=down.url)
+        Endpoint.objects.create(name="healthy", url=up.url)
+        publish("calf-liposuction", "Paused.", django_capture_on_commit_callbacks)
+        deadline = time.monotonic() + 10
+        while Endpoint.objects.get(pk=failing.pk).paused_at is None:
+            assert time.monotonic() < deadline, "never paused"
+            deliver_due()
+            time.sleep(0.05)
+        for _ in range(5):  # past every backoff: nothing more is sent to it while paused
+            time.sleep(0.1)
+            deliver_due()
+        assert len(down.received) == 3
+        assert len(up.received) == 1
+        waiting = Delivery.objects.get(endpoint=failing)
+        assert (waiting.status, waiting.attempts) == ("retrying", 3)  # kept, not dropped
+
+        client.force_login(User.objects.create_superuser("boss", "b@example.com", "pw"))
+        listing = client.get("/admin/webhook_endpoints/")
+        assert b"failing is paused since" in listing.content
+        assert b"after 3 failed attempts in a row" in listing.content
+        resume_url = f"/admin/webhooks/endpoints/{failing.pk}/resume/"
+        assert resume_url.encode() in listing.content
+        assert b"Resume it and send its 1 waiting deliveries" in client.get(resume_url).content
+
+        down.plan = [200]
+        assert client.post(resume_url).status_code == 302
+        run_worker_until_settled()
+
+    assert Delivery.objects.get(endpoint=failing).status == "delivered"
+    failing.refresh_from_db()
+    assert (failing.paused_at, failing.consecutive_failures) == (None, 0)
+    assert b"is paused since" not in client.get("/admin/webhook_endpoints/").content
+
+
+@pytest.mark.django_db
+def test_only_people_with_the_webhook_permission_may_resume_an_endpoint(client):
+    from django.utils import timezone
+
+    endpoint = Endpoint.objects.create(
+        name="x", url="http://127.0.0.1:9/", paused_at=timezone.now()
+    )
+    client.force_login(User.objects.create_user("editor", password="pw", is_staff=True))
+    response = client.post(f"/admin/webhooks/endpoints/{endpoint.pk}/resume/")
+    assert response.status_code in (302, 403)
+    endpoint.refresh_from_db()
+    assert endpoint.paused_at is not None
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_a_delivery_claimed_by_a_sender_that_died_is_sent_once_its_claim_runs_out(
+    django_capture_on_commit_callbacks,
+):
+    with receiver(200) as hook:
+        endpoint = Endpoint.objects.create(name="frontend", url=hook.url)
+        publish("calf-liposuction", "Claimed.", django_capture_on_commit_callbacks)
+        claimed = claim_next(endpoint.pk)  # a worker took it, then died before sending
+        assert claimed is not None
+        assert deliver_due() == 0  # nobody else sends it while the claim holds
+        Delivery.objects.filter(pk=claimed.pk).update(claimed_until=now() - timedelta(seconds=1))
+        assert deliver_due() == 1
+    assert len(hook.received) == 1
+    assert Delivery.objects.get().status == "delivered"

@@ -4,16 +4,24 @@ import json
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from private_servers import redis_server, seeded_copy, workers
 from servers import app_env, gunicorn, manage
+from wagtail.models import Revision
+from wagtail.signals import page_published
+from wagtail.tasks import update_reference_index_task
 from webhook_receiver import receiver
 
-from ops import leases
-from ops.models import Lease
+from ops import stranded_tasks
+from ops.models import WorkerHeartbeat
+from ops.scheduler import publish_scheduled
+from procedures.models import ProcedurePage
 
 SCHEDULE = """
 from datetime import timedelta
@@ -46,17 +54,6 @@ print(json.dumps({
     "tasks": sorted(set(DBTaskResult.objects.values_list("task_path", "status"))),
 }))
 """
-
-
-@pytest.mark.django_db
-def test_a_lease_has_one_holder_until_it_is_released_or_runs_out():
-    assert leases.acquire("job", "worker-a", 60)
-    assert not leases.acquire("job", "worker-b", 60)
-    assert leases.acquire("job", "worker-a", 60)  # the holder may renew
-    leases.release("job", "worker-a")
-    assert leases.acquire("job", "worker-b", 60)
-    Lease.objects.filter(name="job").update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert leases.acquire("job", "worker-c", 60)  # a crashed holder's lease runs out
 
 
 def ask(base: str, slug: str) -> str:
@@ -113,3 +110,73 @@ def test_two_workers_publish_and_expire_scheduled_pages_once_and_announce_them_o
     statuses = {status for _, status in report["tasks"]}
     assert statuses == {"SUCCESSFUL"}, report["tasks"]
     assert any("update_reference_index_task" in path for path, _ in report["tasks"])
+
+
+@pytest.mark.django_db
+def test_a_scheduled_publish_that_fails_is_rolled_back_whole_and_the_others_go_live():
+    due = timezone.now() - timedelta(seconds=1)
+    revisions = {}
+    for slug in ("calf-liposuction", "botox-calf-reduction"):
+        page = ProcedurePage.objects.get(slug=slug)
+        page.summary = f"Scheduled {slug}"
+        revisions[slug] = page.save_revision(approved_go_live_at=due)
+
+    def fail_for_liposuction(sender, instance, **kwargs) -> None:
+        if instance.slug == "calf-liposuction":
+            raise RuntimeError("the worker died here")
+
+    page_published.connect(fail_for_liposuction)
+    try:
+        assert publish_scheduled() == 1
+    finally:
+        page_published.disconnect(fail_for_liposuction)
+
+    # Wagtail's command, in autocommit, had already made it live and cleared its schedule.
+    failed = ProcedurePage.objects.get(slug="calf-liposuction")
+    assert failed.live_revision_id != revisions["calf-liposuction"].pk
+    assert Revision.objects.get(pk=revisions["calf-liposuction"].pk).approved_go_live_at == due
+    assert ProcedurePage.objects.get(slug="botox-calf-reduction").summary == (
+        "Scheduled botox-calf-reduction"
+    )
+    # Next tick, with nothing failing, it goes live, once.
+    assert publish_scheduled() == 1
+    assert (
+        ProcedurePage.objects.get(slug="calf-liposuction").summary == "Scheduled calf-liposuction"
+    )
+    assert publish_scheduled() == 0
+
+
+@pytest.mark.django_db
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_running_tasks_of_dead_or_restarted_workers_are_requeued_and_of_live_ones_kept():
+    now = timezone.now()
+    minute = timedelta(minutes=1)
+    WorkerHeartbeat.objects.create(worker_id="live", started_at=now - minute, seen_at=now)
+    WorkerHeartbeat.objects.create(worker_id="restarted", started_at=now, seen_at=now)
+    WorkerHeartbeat.objects.create(
+        worker_id="silent", started_at=now - 9 * minute, seen_at=now - 2 * minute
+    )
+
+    def running(*claimants: str) -> str:
+        result = update_reference_index_task.enqueue("procedures", "procedurepage", 1)
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status="RUNNING", started_at=now - timedelta(seconds=30), worker_ids=list(claimants)
+        )
+        return result.id
+
+    tasks = {
+        "live": running("live"),
+        "restarted": running("restarted"),  # claimed before its worker (re)started
+        "silent": running("silent"),  # no heartbeat for WORKER_HEARTBEAT_MAX_AGE (60 s)
+        "unknown": running("never-beat"),
+        "third time": running("silent", "silent", "silent"),  # WORKER_TASK_MAX_CLAIMS
+    }
+    assert stranded_tasks.requeue() == 4
+    status = dict(DBTaskResult.objects.values_list("id", "status"))
+    assert {name: status[uuid.UUID(pk)] for name, pk in tasks.items()} == {
+        "live": "RUNNING",
+        "restarted": "READY",
+        "silent": "READY",
+        "unknown": "READY",
+        "third time": "FAILED",
+    }

@@ -1,10 +1,9 @@
-"""Page signals become deliveries: one per matching endpoint, queued once the change commits."""
+"""Page signals become deliveries: one per matching endpoint, in the change's transaction."""
 
 import json
 import logging
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.utils import timezone
@@ -49,24 +48,19 @@ def record(page: Page, event: str, url_path: str | None = None) -> None:
     if not endpoints.exists():
         return
     facts = describe(page, event, url_path)
-
-    def queue() -> None:
-        from .tasks import deliver
-
-        for endpoint in endpoints.distinct():
-            delivery = Delivery(
-                endpoint=endpoint,
-                event=event,
-                page_id=facts["page"]["id"],
-                page_type=facts["page"]["type"],
-                url_path=facts["page"]["urlPath"],
-            )
-            delivery.payload = json.dumps({**facts, "deliveryId": str(delivery.id)})
-            delivery.save()
-            deliver.enqueue(str(delivery.id))
-
-    # Only once the change is committed: a rolled-back publish announces nothing.
-    transaction.on_commit(queue)
+    # Written in the change's own transaction (an outbox): a rolled-back publish announces
+    # nothing, and a committed one cannot lose its deliveries to a crash before they are sent.
+    # The worker sends only committed rows (`dispatcher`), so never before the commit.
+    for endpoint in endpoints.distinct():
+        delivery = Delivery(
+            endpoint=endpoint,
+            event=event,
+            page_id=facts["page"]["id"],
+            page_type=facts["page"]["type"],
+            url_path=facts["page"]["urlPath"],
+        )
+        delivery.payload = json.dumps({**facts, "deliveryId": str(delivery.id)})
+        delivery.save()
 
 
 def published(sender, instance, **kwargs) -> None:

@@ -33,6 +33,14 @@ class Endpoint(models.Model):
         blank=True,
         help_text="Only pages of these types; none selected means every page type.",
     )
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    paused_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set after WEBHOOK_PAUSE_AFTER_FAILURES failed attempts in a row; its "
+        "deliveries wait (none is dropped) until someone resumes it.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -67,6 +75,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While an attempt is in flight; a worker that dies mid-attempt leaves it to run out, and
+    # the delivery is then tried again (at least once).
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     delivered_at = models.DateTimeField(null=True, blank=True)
     resent_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"

@@ -1,4 +1,4 @@
-"""Admin views beyond the viewsets: resending a logged delivery."""
+"""Admin views beyond the viewsets: resending a logged delivery, resuming a paused endpoint."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .models import Delivery
-from .tasks import resend
+from .delivery import resend, resume
+from .models import Delivery, Endpoint
 
 
 def resend_view(request, pk):
@@ -20,3 +20,18 @@ def resend_view(request, pk):
         messages.success(request, f"Delivery queued again as {copy.pk}.")
         return redirect(reverse("webhook_deliveries:index"))
     return TemplateResponse(request, "webhooks/resend.html", {"delivery": delivery})
+
+
+def resume_view(request, pk):
+    """GET asks for confirmation; POST resumes a paused endpoint: its waiting deliveries go."""
+    if not request.user.has_perm("webhooks.change_endpoint"):
+        raise PermissionDenied
+    endpoint = get_object_or_404(Endpoint, pk=pk)
+    if request.method == "POST":
+        resume(endpoint)
+        messages.success(request, f"{endpoint} resumed; its waiting deliveries are being sent.")
+        return redirect(reverse("webhook_endpoints:index"))
+    waiting = endpoint.deliveries.filter(status__in=["pending", "retrying"]).count()
+    return TemplateResponse(
+        request, "webhooks/resume.html", {"endpoint": endpoint, "waiting": waiting}
+    )

@@ -325,18 +325,25 @@ GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 *
 # Background tasks (Wagtail's own, webhook deliveries) go to a table in the main database and
 # are run by `manage.py worker` (django-tasks-db), which also runs scheduled publishing.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
-# The worker's periodic jobs (heartbeat, publish_scheduled) run this often; a page goes live
-# at most this long after its go-live time. The lease lets one worker at a time publish.
-WORKER_SCHEDULE_SECONDS = float(os.environ.get("WORKER_SCHEDULE_SECONDS", "10"))
-WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 300)
-# /readyz reports the worker as down when no heartbeat is newer than this.
+# The worker's periodic jobs (heartbeat, scheduled go-live and expiry, requeueing the tasks
+# of dead workers) run this often; a page goes live at most this long after its go-live time.
+WORKER_SCHEDULE_SECONDS = float(os.environ.get("WORKER_SCHEDULE_SECONDS", "5"))
+# A worker without a heartbeat newer than this is gone: /readyz reports it down, and the
+# tasks it was running are queued again (failed after WORKER_TASK_MAX_CLAIMS tries).
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+WORKER_TASK_MAX_CLAIMS = env_int("WORKER_TASK_MAX_CLAIMS", 3)
+# /readyz fails the database checks when the database has not answered within this long.
+READYZ_TIMEOUT_SECONDS = float(os.environ.get("READYZ_TIMEOUT_SECONDS", "1"))
 
-# Publish webhooks: each delivery waits this long for an answer and is tried this many times,
-# the n-th retry after base * 2^(n-1) seconds (10 s, 20 s, 40 s, 80 s, 160 s by default).
+# Publish webhooks: each POST must be answered in full within this deadline; it is tried this
+# many times, the n-th retry after base * 2^(n-1) seconds (10 s, 20 s, 40 s, 80 s, 160 s).
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "10"))
+# Each worker sends to at most this many endpoints at once, one thread each.
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 8)
+# An endpoint is paused (its deliveries wait) after this many failed attempts in a row.
+WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 5)
 
 # A 503 (database unreachable) tells clients to come back after this many seconds.
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)

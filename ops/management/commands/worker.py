@@ -1,4 +1,5 @@
-"""`manage.py worker`: the background task loop plus the periodic jobs, as one process."""
+"""`manage.py worker`: the background task loop, the webhook sender and the periodic jobs,
+as one process."""
 
 import logging
 import time
@@ -11,9 +12,22 @@ from django_tasks.utils import get_random_id
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from ops.scheduler import Scheduler
+from ops.scheduler import Scheduler, beat
+from webhooks.dispatcher import Dispatcher
 
 logger = logging.getLogger("ops.worker")
+
+
+def wait_for_database(what) -> None:
+    """Run `what()` once the database answers, retrying every 2 seconds until then."""
+    while True:
+        try:
+            what()
+            return
+        except (OperationalError, InterfaceError):
+            logger.warning("Database unavailable; the worker retries in 2 seconds")
+            connection.close()
+            time.sleep(2)
 
 
 class ResilientWorker(Worker):
@@ -31,13 +45,18 @@ class ResilientWorker(Worker):
 
 
 class Command(DbWorkerCommand):
-    help = "Run background tasks (django-tasks-db) and scheduled publishing, heartbeat, repairs."
+    help = "Run background tasks (django-tasks-db), webhook deliveries, scheduled publishing."
 
     def handle(self, *args, **options) -> None:
         self.configure_logging(options["verbosity"])
         worker_id = options["worker_id"] or get_random_id()
         scheduler = Scheduler(worker_id)
+        # Alive on record before claiming any task: other workers requeue the RUNNING tasks of
+        # a worker without a recent heartbeat (ops/stranded_tasks.py).
+        wait_for_database(lambda: beat(worker_id, scheduler.started_at))
         scheduler.start()
+        dispatcher = Dispatcher(options["interval"])
+        dispatcher.start()
         worker = ResilientWorker(
             queue_names=options["queue_name"].split(","),
             interval=options["interval"],
@@ -48,7 +67,7 @@ class Command(DbWorkerCommand):
             worker_id=worker_id,
         )
         logger.info(
-            "Worker %s: tasks every %ss, periodic jobs every %ss",
+            "Worker %s: tasks and webhooks every %ss, periodic jobs every %ss",
             worker_id,
             options["interval"],
             settings.WORKER_SCHEDULE_SECONDS,
@@ -58,3 +77,4 @@ class Command(DbWorkerCommand):
             worker.run()
         finally:
             scheduler.stopped.set()
+            dispatcher.stopped.set()
