@@ -30,7 +30,15 @@ $(GRAPHIQL_STATIC)/.copied: graphiql/package-lock.json
 	cp $(GRAPHIQL_NPM)/@graphiql/plugin-explorer/dist/style.css $(GRAPHIQL_STATIC)/plugin-explorer.css
 	touch $@
 
-install: $(VENV)/.installed $(GRAPHIQL_STATIC)/.copied
+# graphiql.min.css and .js end with a sourceMappingURL comment: collectstatic (whitenoise's
+# manifest storage) follows it and stops if the map is missing, so the maps ship beside them
+# (browsers fetch them only with developer tools open). Their own rule, so a checkout that
+# copied the scripts before this rule existed gets them on its next `make`.
+GRAPHIQL_MAPS := $(GRAPHIQL_STATIC)/graphiql.min.css.map $(GRAPHIQL_STATIC)/graphiql.min.js.map
+$(GRAPHIQL_MAPS): $(GRAPHIQL_STATIC)/%: $(GRAPHIQL_STATIC)/.copied
+	cp $(GRAPHIQL_NPM)/graphiql/$* $@
+
+install: $(VENV)/.installed $(GRAPHIQL_STATIC)/.copied $(GRAPHIQL_MAPS)
 
 # axe-core for the browser tests' accessibility checks, at the version
 # tests/browser/axe/package-lock.json pins; the tests inject it from disk.

@@ -68,7 +68,7 @@ def procedure_json(page: ProcedurePage, answer: Answer) -> dict:
         "slug": page.slug,
         "urlPath": public_url_path(page),
         "summary": page.summary,
-        "body": public_html(page.body),
+        "body": public_html(page.body, answer.context),
         "approach": page.approach,
         "invasiveness": page.invasiveness,
         "permanence": page.permanence,
@@ -125,7 +125,7 @@ def article(request):
         if kind == "heading":
             block["text"] = value
         elif kind == "paragraph":
-            block["html"] = public_html(value)
+            block["html"] = public_html(value, answer.context)
         elif kind == "benefits":
             block["items"] = benefits
         elif kind == "procedure":
@@ -139,7 +139,7 @@ def article(request):
         {
             "article": {
                 "title": page.title,
-                "intro": public_html(page.intro),
+                "intro": public_html(page.intro, answer.context),
                 "heroImage": answer.image(page.hero_image, 640),
                 "benefits": benefits,
                 "targetMuscles": [

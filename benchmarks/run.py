@@ -40,7 +40,7 @@ from pathlib import Path
 
 from cms.throwaway import free_port, throwaway_postgres
 
-from . import machine
+from . import fairness, machine
 from .report import MODES, RESULTS, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -428,6 +428,9 @@ def main() -> None:
             timing += in_process(size, args.repeat)
             load += under_load(size, env, args.duration, args.rounds)
         profiles = where_the_time_goes(max(args.sizes))
+        # At the largest size: the most expensive query is then at its most expensive.
+        print(f"== fairness ({max(args.sizes)} procedures)", flush=True)
+        fair = fairness.measure(env, seconds=max(10, 4 * args.duration))
         versions = machine.versions(env.get("REDIS_URL"))
         cpu_after = machine.cpu_ticks()
         about = {
@@ -458,6 +461,7 @@ def main() -> None:
         "latency": timing,
         "load": load,
         "profiles": profiles,
+        "fairness": fair,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=1))

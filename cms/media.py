@@ -13,6 +13,7 @@ from django.views.static import serve
 from wagtail.images import get_image_model
 
 from .graphql.publication import ImageVisibility
+from .graphql.request_body import text_problem
 
 # Rendition files are never rewritten in place (a new focal point or file makes new ones).
 RENDITION_CACHE = "public, max-age=31536000, immutable"
@@ -35,6 +36,9 @@ def image_of(path: str):
 
 @require_safe
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+    # No stored file name holds a NUL, and PostgreSQL refuses one in a query (a 500).
+    if text_problem(path):
+        raise Http404("No such file.")
     image, cache_control = image_of(path)
     if image is None or not ImageVisibility.load().allows(image):
         raise Http404("No such file.")

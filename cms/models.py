@@ -39,3 +39,28 @@ class SeedRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PagePasswordFailure(models.Model):
+    """Wrong passwords given for one page restriction from one client address (a window).
+
+    In the database, as django-axes keeps failed logins: every app server sees one count, and
+    a Redis outage does not lift the limit (cms/page_passwords.py).
+    """
+
+    restriction = models.ForeignKey(
+        "wagtailcore.PageViewRestriction", on_delete=models.CASCADE, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField()
+    failures = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField(help_text="The first failure of the current window.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["restriction", "ip_address"], name="one_password_count_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong passwords from {self.ip_address}"

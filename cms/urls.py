@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.graphql.views import APIView
 from cms.media import serve_media
+from cms.page_passwords import authenticate_with_password
 from cms.views import docs
 
 # The API takes no cookies' authority, so a cross-site form cannot act through it. Its
@@ -35,6 +36,14 @@ if settings.SERVE_MEDIA:
 
 # An unreachable database outside any view (a middleware's query) is a 503, not a 500.
 handler500 = "ops.faults.server_error"
+
+# Before Wagtail's own URL for it: the same password form, with a limit on wrong passwords.
+urlpatterns.append(
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        authenticate_with_password,
+    )
+)
 
 # Last: Wagtail serves a page at its own URL, or redirects there on the frontend when one is
 # configured (cms/preview.py).

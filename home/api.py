@@ -109,7 +109,7 @@ class ArticlePageNode(Reviewed, graphene.ObjectType):
 
     @staticmethod
     def resolve_intro_html(article, info) -> str:
-        return public_html(article.intro)
+        return public_html(article.intro, info.context)
 
     @staticmethod
     def resolve_benefits(article, info) -> list[str]:
@@ -133,7 +133,7 @@ class ArticlePageNode(Reviewed, graphene.ObjectType):
             if kind == "heading":
                 blocks.append(HeadingBlock(id=block_id, text=value))
             elif kind == "paragraph":
-                blocks.append(ParagraphBlock(id=block_id, html=public_html(value)))
+                blocks.append(ParagraphBlock(id=block_id, html=public_html(value, info.context)))
             elif kind == "list":
                 items = [item["value"] if isinstance(item, dict) else item for item in value]
                 blocks.append(ListBlock(id=block_id, items=items))

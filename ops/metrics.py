@@ -1,4 +1,5 @@
-"""Prometheus metrics at `/metrics`, for the addresses in METRICS_ALLOWED_IPS only.
+"""Prometheus metrics at `/metrics`, for the addresses in METRICS_ALLOWED_IPS and, where
+METRICS_TOKEN is set (production requires it), for a scraper that sends it as a bearer token.
 
 Under gunicorn each worker process counts its own requests; with PROMETHEUS_MULTIPROC_DIR
 set (the gunicorn config sets it) prometheus_client's multiprocess mode writes them to files
@@ -7,6 +8,7 @@ webhook failures are read from the database when scraped, so they are the same w
 process answers and need no worker-side exporter.
 """
 
+import hmac
 import ipaddress
 import json
 import re
@@ -159,8 +161,17 @@ def allowed(request: HttpRequest) -> bool:
     )
 
 
+def token_given(request: HttpRequest) -> bool:
+    """The bearer token matches METRICS_TOKEN, or none is needed."""
+    expected = settings.METRICS_TOKEN
+    if not expected:
+        return not settings.METRICS_TOKEN_REQUIRED
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {expected}".encode())
+
+
 def view(request: HttpRequest) -> HttpResponse:
-    if not allowed(request):
+    if not (allowed(request) and token_given(request)):
         return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
     if settings.METRICS_MULTIPROCESS:
         registry = CollectorRegistry()

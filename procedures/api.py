@@ -121,7 +121,7 @@ class ProcedureIndexPageNode(graphene.ObjectType):
 
     @staticmethod
     def resolve_intro_html(page, info) -> str:
-        return public_html(page.intro)
+        return public_html(page.intro, info.context)
 
 
 @page_type(ProcedurePage)
@@ -166,7 +166,7 @@ class ProcedurePageNode(Reviewed, graphene.ObjectType):
 
     @staticmethod
     def resolve_body_html(page, info) -> str:
-        return public_html(page.body)
+        return public_html(page.body, info.context)
 
     @staticmethod
     def resolve_muscles(page, info) -> list:

@@ -182,3 +182,102 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production." in result.stderr
+
+
+# --- guessing limits: page passwords, and admin logins behind a proxy ---------------------
+
+PAGE = "/procedures/calf-liposuction/"
+
+
+@pytest.fixture
+def protected_page(db):
+    from wagtail.models import PageViewRestriction
+
+    from procedures.models import ProcedurePage
+
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="open-sesame"
+    )
+    return f"/_util/authenticate_with_password/{restriction.pk}/{page.pk}/"
+
+
+def try_password(client, action: str, password: str, address: str = "203.0.113.5"):
+    return client.post(action, {"password": password, "return_url": PAGE}, REMOTE_ADDR=address)
+
+
+def test_a_page_password_can_be_guessed_only_a_few_times(client, protected_page, settings):
+    for _ in range(settings.PAGE_PASSWORD_FAILURE_LIMIT):
+        wrong = try_password(client, protected_page, "guess")
+        assert wrong.status_code == 200  # Wagtail's form again
+    locked = try_password(client, protected_page, "open-sesame")
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == str(settings.PAGE_PASSWORD_COOLOFF_MINUTES * 60)
+    assert b"Too many wrong passwords for this page. Try again in 15 minutes." in locked.content
+    # Still locked: the right password did not get in, and the page still asks for one.
+    assert client.get(PAGE, REMOTE_ADDR="203.0.113.5").status_code == 200
+    assert b"Password required" in client.get(PAGE).content
+
+
+def test_another_reader_is_not_locked_out_by_someone_elses_guesses(
+    client, protected_page, settings
+):
+    for _ in range(settings.PAGE_PASSWORD_FAILURE_LIMIT):
+        try_password(client, protected_page, "guess", address="203.0.113.5")
+    right = try_password(client, protected_page, "open-sesame", address="198.51.100.7")
+    assert right.status_code == 302
+    assert right["Location"] == PAGE
+
+
+def test_the_right_page_password_before_the_limit_lets_the_reader_in(client, protected_page):
+    try_password(client, protected_page, "guess")
+    assert try_password(client, protected_page, "open-sesame").status_code == 302
+    assert b"Password required" not in client.get(PAGE, REMOTE_ADDR="203.0.113.5").content
+
+
+PROXY = "10.0.0.2"
+
+
+def login_via(client, username: str, password: str, address: str, via: str = PROXY):
+    return client.post(
+        "/admin/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=via,
+        HTTP_X_FORWARDED_FOR=f"{address}, {via}" if via != address else address,
+    )
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_a_lockout_is_the_attackers_not_everyones(
+    client, django_user_model, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "right-password")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login_via(client, "admin", "wrong", address="203.0.113.66")
+    assert login_via(client, "admin", "right-password", "203.0.113.66").status_code == 429
+    # The real admin comes through the same proxy from elsewhere and gets in.
+    assert login_via(client, "admin", "right-password", "198.51.100.7").status_code == 302
+    assert AccessAttempt.objects.filter(ip_address="203.0.113.66").exists()
+    assert not AccessAttempt.objects.filter(ip_address=PROXY).exists()
+
+
+@pytest.mark.django_db
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(client, django_user_model, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "right-password")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        # A client inventing a new X-Forwarded-For each time is still one address.
+        login_via(client, "admin", "wrong", address=f"192.0.2.{number}", via="203.0.113.66")
+    assert (
+        login_via(client, "admin", "right-password", "192.0.2.99", "203.0.113.66").status_code
+        == 429
+    )
+
+
+@pytest.mark.django_db
+def test_one_address_cannot_spray_a_password_across_usernames(client, django_user_model, settings):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "right-password")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": f"user{number}", "password": "Summer2026!"})
+    assert attempt_login(client, "right-password").status_code == 429

@@ -222,3 +222,93 @@ def test_the_probe_is_not_blind(gql, hidden):
     listed = gql('{ procedures(searchQuery: "liposuction") { items { slug } } }')["procedures"]
     assert listed["items"] == [{"slug": "calf-liposuction"}]
     assert gql('{ procedure(slug: "botox-calf-reduction") { slug } }')["procedure"]
+
+
+# --- rich text: links and embeds to what a reader of this site cannot open ------------------
+
+
+@pytest.fixture
+def linked(hidden, settings, tmp_path) -> dict:
+    """Rich text on a live procedure and a live article linking to every hidden page, a
+    private and a public document, and embedding a private and a public image."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.rich_text import RichText
+
+    from home.models import ArticlePage
+
+    settings.MEDIA_ROOT = tmp_path
+    private_collection = Collection.objects.get(name=f"{MARK} inner")
+    document_model = get_document_model()
+    private_document = document_model.objects.create(
+        title="Private",
+        file=ContentFile(b"secret", name=f"{MARK}-private.txt"),
+        collection=private_collection,
+    )
+    public_document = document_model.objects.create(
+        title="Public",
+        file=ContentFile(b"hello", name="public-leaflet.txt"),
+        collection=Collection.get_first_root_node(),
+    )
+    private_image = ProcedurePage.objects.get(slug="calf-liposuction").image
+    public_image = get_image_model().objects.exclude(collection=private_collection).first()
+    public_page = ProcedurePage.objects.get(slug="botox-calf-reduction")
+    links = "".join(
+        f'<p><a linktype="page" id="{Page.objects.get(slug=slug).pk}">to {slug}</a></p>'
+        for slug in hidden["slugs"]
+    )
+    html = (
+        links
+        + f'<p><a linktype="page" id="{public_page.pk}">to the public page</a></p>'
+        + f'<p><a linktype="document" id="{private_document.pk}">private leaflet</a></p>'
+        + f'<p><a linktype="document" id="{public_document.pk}">public leaflet</a></p>'
+        + f'<embed embedtype="image" id="{private_image.pk}" format="fullwidth" alt="private"/>'
+        + f'<embed embedtype="image" id="{public_image.pk}" format="fullwidth" alt="public"/>'
+    )
+    procedure = ProcedurePage.objects.get(slug="partial-muscle-removal").specific
+    procedure.body = html
+    procedure.save_revision().publish()
+    article = ArticlePage.objects.get(slug="calf-reduction-surgery-the-basics-explained")
+    article.intro = html
+    article.body.append(("paragraph", RichText(html)))
+    article.save_revision().publish()
+    return {
+        "hidden_urls": [f"/{slug}/" for slug in hidden["slugs"]]
+        + [f"/documents/{private_document.pk}/", private_document.file.name],
+        "public_urls": [f"/procedures/{public_page.slug}/", f"/documents/{public_document.pk}/"],
+        "texts": [f"to {slug}" for slug in hidden["slugs"]] + ["private leaflet"],
+        "private_image": private_image,
+    }
+
+
+RICH_TEXT_FIELDS = {
+    "bodyHtml": (
+        '{ procedure(slug: "partial-muscle-removal") { bodyHtml } }',
+        lambda d: d["procedure"]["bodyHtml"],
+    ),
+    "introHtml": (
+        '{ article(slug: "calf-reduction-surgery-the-basics-explained") { introHtml } }',
+        lambda d: d["article"]["introHtml"],
+    ),
+    "ParagraphBlock.html": (
+        '{ article(slug: "calf-reduction-surgery-the-basics-explained") '
+        "{ body { ... on ParagraphBlock { html } } } }",
+        lambda d: [b for b in d["article"]["body"] if b][-1]["html"],
+    ),
+}
+
+
+@pytest.mark.parametrize("field", RICH_TEXT_FIELDS)
+def test_rich_text_never_links_to_what_the_reader_cannot_open(gql, linked, field):
+    query, html_of = RICH_TEXT_FIELDS[field]
+    html = html_of(gql(query))
+    for url in linked["hidden_urls"]:
+        assert url not in html, (url, html)
+    assert linked["private_image"].file.name.rsplit("/", 1)[-1].split(".")[0] not in html
+    assert html.count("<img") == 1  # the public image only
+    # The words stay; only the way to what is hidden goes.
+    for text in linked["texts"]:
+        assert f"<a>{text}</a>" in html, (text, html)
+    for url in linked["public_urls"]:
+        assert f'href="{url}' in html, (url, html)

@@ -55,6 +55,16 @@ CASES = {
         400,
         "Request body is not valid UTF-8.",
     ),
+    "multipart without a boundary": (
+        lambda c: post(c, b"--x\r\nContent-Disposition: form-data\r\n", "multipart/form-data"),
+        400,
+        "Malformed multipart/form-data body (Invalid boundary in multipart: None)",
+    ),
+    "multipart with a boundary but no query": (
+        lambda c: post(c, b"--x--\r\n", "multipart/form-data; boundary=x"),
+        400,
+        "Must provide query string.",
+    ),
     "no query": (lambda c: post_json(c, {}), 400, "Must provide query string."),
     "query not a string": (lambda c: post_json(c, {"query": 42}), 400, "query must be a string."),
     "syntax error": (lambda c: post_json(c, {"query": "{ procedure("}), 400, "Syntax Error"),
@@ -261,3 +271,25 @@ def test_search_syntax_is_taken_as_words(gql, path, text):
 def test_search_still_finds_the_words_around_stray_syntax(gql):
     data = gql(SEARCH_PATHS["procedures"], {"q": '"liposuction'})
     assert [item["slug"] for item in data["procedures"]["items"]] == ["calf-liposuction"]
+
+
+# Paths a scanner sends: NUL bytes (which PostgreSQL refuses in a query), broken percent
+# escapes, traversal. Each is a plain "not found", never a server fault.
+ODD_PATHS = [
+    "/media/x%00",
+    "/media/original_images/a%00.png",
+    "/media/images/%2e%2e/%2e%2e/etc/passwd",
+    "/media/%ff%fe.png",
+    "/x%00/",
+    "/procedures/x%00/",
+    "/documents/1/x%00.pdf",
+    "/static/x%00",
+    "/docs/%00",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ODD_PATHS)
+def test_odd_paths_are_not_found(client, path):
+    response = client.get(path)
+    assert response.status_code == 404, response.content[:300]

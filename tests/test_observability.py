@@ -95,3 +95,21 @@ def test_metrics_are_refused_to_addresses_not_allowed(client):
     allowed = client.get("/metrics", REMOTE_ADDR="10.1.2.3")
     assert allowed.status_code == 200
     assert allowed["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+@override_settings(METRICS_TOKEN="s3cret-scrape-token")
+def test_with_a_token_set_metrics_need_it_even_from_an_allowed_address(client):
+    assert client.get("/metrics").status_code == 403
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer guess")
+    assert wrong.status_code == 403
+    right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
+    assert right.status_code == 200
+    assert b"cms_http_requests_total" in right.content
+
+
+@pytest.mark.django_db
+@override_settings(METRICS_TOKEN="", METRICS_TOKEN_REQUIRED=True)
+def test_where_a_token_is_required_and_none_is_set_metrics_answer_no_one(client):
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 403

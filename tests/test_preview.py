@@ -150,3 +150,62 @@ def test_every_token_field_applies_the_same_age(editor, gql, field):
     with mock.patch("django.core.signing.time.time", return_value=eleven_minutes_later):
         response = gql.post(lookup, {"token": token})
     assert response.json() == {"data": {field: None}}
+
+
+def publish_draft(page: ProcedurePage, summary: str) -> None:
+    page = ProcedurePage.objects.get(pk=page.pk)
+    page.summary = summary
+    page.save_revision().publish()
+
+
+def unpublish(page: ProcedurePage) -> None:
+    ProcedurePage.objects.get(pk=page.pk).unpublish()
+
+
+def make_private(page: ProcedurePage) -> None:
+    from wagtail.models import PageViewRestriction
+
+    PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+
+
+def save_another_draft(page: ProcedurePage) -> None:
+    page = ProcedurePage.objects.get(pk=page.pk)
+    page.summary = "A later draft."
+    page.save_revision()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda page: publish_draft(page, "The published text."),
+        unpublish,
+        make_private,
+        save_another_draft,
+    ],
+    ids=["published", "unpublished", "made private", "saved again"],
+)
+@pytest.mark.parametrize("field", ["procedure", "page", "preview"])
+def test_a_token_dies_when_its_page_moves_on(editor, gql, field, change):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    token = token_of(preview_url(editor, page, summary="Draft before the change."))
+    lookup = (
+        query(field).replace("$token: String", "$token: String!")
+        if field == "preview"
+        else query(field)
+    )
+    assert gql(lookup, {"token": token})[field]["summary"] == "Draft before the change."
+    change(page)
+    response = gql.post(lookup, {"token": token})
+    assert "Draft before the change." not in response.content.decode()
+    assert response.json() == {"data": {field: None}}
+
+
+@pytest.mark.django_db
+def test_a_private_pages_section_makes_its_tokens_die_too(editor, gql):
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    token = token_of(preview_url(editor, page, summary="Draft under a section."))
+    make_private(page.get_parent())
+    assert gql(query("procedure"), {"token": token}) == {"procedure": None}

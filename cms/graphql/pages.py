@@ -106,6 +106,9 @@ def preview_page(model: type[Page], token: str) -> Page | None:
     The token must be genuine (signed with the project's key), younger than
     `PREVIEW_TOKEN_MAX_AGE` (wagtail-headless-preview checks the signature but not the age),
     known, for a page that still exists (a never-saved page has no id yet), and of `model`.
+    It dies when the page moves on from the state it was made in: published, unpublished or
+    saved again since (its live or latest revision changed), or made private (a view
+    restriction now covers it), so a link handed out never shows a stale or private draft.
     """
     try:
         preview_signer().unsign(token, max_age=settings.PREVIEW_TOKEN_MAX_AGE)
@@ -118,6 +121,21 @@ def preview_page(model: type[Page], token: str) -> Page | None:
         page = preview.as_page()
     except (ValueError, LookupError, AttributeError):
         return None  # content written by another version of the models
-    if page.pk is not None and not Page.objects.filter(pk=page.pk).exists():
+    if page.pk is not None and not still_as_previewed(page):
         return None
     return mark_preview(page) if isinstance(page, model) else None
+
+
+def still_as_previewed(previewed: Page) -> bool:
+    """Whether the stored page is in the state the preview was made from, and public."""
+    current = (
+        Page.objects.filter(pk=previewed.pk)
+        .only("path", "depth", "live", "live_revision_id", "latest_revision_id")
+        .first()
+    )
+    if current is None:
+        return False
+    state = ("live", "live_revision_id", "latest_revision_id")
+    if any(getattr(current, name) != getattr(previewed, name) for name in state):
+        return False
+    return not current.get_view_restrictions().exists()

@@ -3,10 +3,14 @@
 `json.loads` recurses once per level, so a body of 5,000 brackets ends in RecursionError (a
 500). The nesting is counted first, without recursion. Lone surrogates (`"\\ud800"`) are valid
 JSON but not Unicode that UTF-8, PostgreSQL or a hash can take, and NUL is refused by
-PostgreSQL: both are refused at the edge, wherever they stand in the request.
+PostgreSQL: both are refused at the edge, wherever they stand in the request. A form body
+Django cannot parse (multipart without a boundary) is the client's error too.
 """
 
 import json
+
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
 
 MAX_JSON_DEPTH = 32
 
@@ -69,3 +73,17 @@ def text_problem(text: str) -> str | None:
     except UnicodeEncodeError:
         return "a lone surrogate (not valid Unicode)"
     return None
+
+
+def form_fields(request: HttpRequest) -> QueryDict:
+    """The fields of a `multipart/form-data` or urlencoded body (Django's parser).
+
+    Django raises MultiPartParserError for a multipart body without a usable boundary; left
+    alone that is a 500, so it becomes a message for the client.
+    """
+    try:
+        return request.POST
+    except MultiPartParserError as error:
+        raise BadRequestBodyError(
+            f"Malformed multipart/form-data body ({error}); send application/json."
+        ) from error

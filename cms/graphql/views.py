@@ -296,6 +296,11 @@ class APIView(GraphQLView):
             text = body.decode("utf-8")
         except UnicodeDecodeError as error:
             raise json_error(400, "Request body is not valid UTF-8.") from error
+        if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            try:
+                return request_body.form_fields(request)
+            except request_body.BadRequestBodyError as error:
+                raise json_error(400, str(error)) from error
         if content_type != "application/json":
             return super().parse_body(request)
         try:

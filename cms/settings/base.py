@@ -80,15 +80,28 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Failed admin logins are counted per username and IP in the database, so every app server
-# sees the same count; after AXES_FAILURE_LIMIT the pair is locked out for the cool-off time.
+# Addresses or networks of the proxies in front (the load balancer): only a request from one
+# of them has its X-Forwarded-For read for the client's address (ops/client_ip.py). Empty:
+# the connecting address is the client's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Failed admin logins are counted in the database, so every app server sees the same count:
+# per username and client address, and per client address alone, so one address cannot try a
+# password across many usernames (spraying). After AXES_FAILURE_LIMIT either is locked out for
+# the cool-off time. The client address is the one TRUSTED_PROXIES saw, not the proxy's.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "ops.client_ip.client_ip"
+
+# Wrong passwords for a password-protected page, per client address and page restriction,
+# before that address must wait PAGE_PASSWORD_COOLOFF_MINUTES (cms/page_passwords.py).
+PAGE_PASSWORD_FAILURE_LIMIT = env_int("PAGE_PASSWORD_FAILURE_LIMIT", 5)
+PAGE_PASSWORD_COOLOFF_MINUTES = env_int("PAGE_PASSWORD_COOLOFF_MINUTES", 15)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -348,8 +361,12 @@ WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 5)
 # A 503 (database unreachable) tells clients to come back after this many seconds.
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
 
-# /metrics answers only these addresses or networks (the Prometheus server's).
+# /metrics answers only these addresses or networks (the Prometheus server's), compared with
+# the connecting address; and, when METRICS_TOKEN is set, only with `Authorization: Bearer
+# <METRICS_TOKEN>`. Production requires the token (any local process could read it otherwise).
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_TOKEN_REQUIRED = False
 # gunicorn's config sets PROMETHEUS_MULTIPROC_DIR; metrics are then summed across workers.
 METRICS_MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 # Operation names are chosen by clients: past this many distinct ones, they count as "other".

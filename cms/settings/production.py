@@ -25,3 +25,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# /metrics answers only a scraper that sends METRICS_TOKEN; unset, it answers no one.
+METRICS_TOKEN_REQUIRED = True
