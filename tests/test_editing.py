@@ -137,6 +137,7 @@ def test_choice_set_field_round_trips_and_matches_whole_values():
         field.to_python(["bone"])
 
 
+@pytest.mark.django_db  # Page() reads its ContentType, cached only once some test has read it
 def test_model_clean_rejects_contradicting_facts():
     page = ProcedurePage(
         title="x", slug="x", summary="x", approach="nonsurgical", invasiveness="invasive"
