@@ -1,0 +1,14 @@
+"""The publication rule on the HTML front end: a page below an unpublished page is not served."""
+
+from django.http import Http404, HttpRequest
+from wagtail import hooks
+from wagtail.models import Page
+
+from .graphql.publication import Visibility
+
+
+@hooks.register("before_serve_page")
+def hide_pages_below_unpublished_parents(page: Page, request: HttpRequest, args, kwargs) -> None:
+    """Unpublishing a parent without its descendants hides them from the HTML front end too."""
+    if Visibility.for_request(request).under_unpublished_parent(page):
+        raise Http404
