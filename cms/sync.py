@@ -1,6 +1,7 @@
 """Records what `changes(since:)` reports: every publish, unpublish, delete, move and privacy
 change, and every snippet or image edit that changes what a page shows."""
 
+from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 from wagtail.images import get_image_model
@@ -8,6 +9,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from .graphql.interfaces import public_url_path
+from .graphql.publication import Visibility
 from .models import PageEvent
 
 
@@ -33,12 +35,23 @@ def was_public(page: Page) -> bool:
 
 
 def published(sender, instance, **kwargs) -> None:
+    """The page changed; and pages below it that were hidden with it are served again."""
     record([instance], PageEvent.Kind.CHANGED)
+    last_kind = PageEvent.objects.filter(page_id=OuterRef("pk")).order_by("-at", "-pk")
+    back = (
+        Visibility.for_site(instance.get_site())
+        .filter(instance.get_descendants())
+        .annotate(last_kind=Subquery(last_kind.values("kind")[:1]))
+        .filter(last_kind=PageEvent.Kind.REMOVED)
+    )
+    record(back, PageEvent.Kind.CHANGED)
 
 
 def unpublished(sender, instance, **kwargs) -> None:
-    if not instance.get_view_restrictions().exists():
-        record([instance], PageEvent.Kind.REMOVED)
+    """The page and what readers saw below it: a page is served only under live ancestors."""
+    before = Visibility.for_site(instance.get_site()).as_if_live(instance)
+    if not instance.path.startswith(before.hidden_subtrees):
+        record([instance, *before.filter(instance.get_descendants())], PageEvent.Kind.REMOVED)
 
 
 def deleting(sender, instance, **kwargs) -> None:

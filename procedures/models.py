@@ -42,6 +42,7 @@ from .fields import (
 from .forms import ProcedurePageForm
 
 __all__ = [
+    "DraftMuscleLink",
     "FactCitation",
     "FactSource",
     "Muscle",
@@ -289,3 +290,29 @@ class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
         """Related procedures that are live and public, in tree order (for the preview)."""
         ids = self.related_procedure_ids()
         return list(ProcedurePage.objects.live().public().filter(pk__in=ids).order_by("path"))
+
+
+class DraftMuscleLink(models.Model):
+    """A muscle ticked in a page's unpublished draft but not on its live version.
+
+    Wagtail's reference index reads a page's live row only, so such a muscle showed
+    "referenced 0 times" and could be deleted from under the draft. These rows follow each
+    page's latest draft (`procedures/draft_links.py`) and Wagtail indexes them like any model:
+    the muscle's usage names the page, and PROTECT makes the delete view refuse.
+    """
+
+    page = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="draft_muscle_links"
+    )
+    # A page is not "used by" its own draft's bookkeeping.
+    page.wagtail_reference_index_ignore = True
+    muscle = models.ForeignKey(Muscle, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "muscle"], name="one_draft_link_per_muscle")
+        ]
+        verbose_name = "draft of a page"
+
+    def __str__(self) -> str:
+        return f"{self.page.get_admin_display_title()} (unpublished draft)"

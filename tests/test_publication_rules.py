@@ -286,3 +286,86 @@ def test_editorial_fields_are_not_in_the_schema(gql):
     for field in ("hasUnpublishedChanges", "aliasOf", "latestRevisionCreatedAt", "path"):
         errors = gql.errors(f'{{ procedure(slug: "calf-liposuction") {{ {field} }} }}')
         assert f"Cannot query field '{field}'" in errors[0]["message"]
+
+
+# Every path that can reach a procedure (the article's own fields are not below the index).
+PROCEDURE_PATHS = [path for path in PATHS if path not in ("article(slug)", "articles")]
+
+
+@pytest.fixture
+def below_unpublished_index(db) -> Target:
+    """A live procedure (with a live child) under the procedure index, which is then unpublished
+    the way Wagtail's unpublish view does when "include descendants" is left unticked."""
+    index = ProcedureIndexPage.objects.get()
+    marker = "MARKERBELOWUNPUBLISHED"
+    procedure = ProcedurePage(
+        title=f"{marker} procedure",
+        slug="below-unpublished",
+        summary=f"{marker} hidden summary.",
+        targets=["fat"],
+        invasiveness="noninvasive",
+    )
+    index.add_child(instance=procedure)
+    publish(procedure)
+    child = ProcedurePage(title="Child", slug="child-below-unpublished", summary="A live child.")
+    procedure.add_child(instance=child)
+    publish(child)
+    seed_article = ArticlePage.objects.get(slug="calf-reduction-surgery-the-basics-explained")
+    seed_article.body.append(("procedure", {"procedure": procedure}))
+    publish(seed_article)
+    liposuction = ProcedurePage.objects.get(slug="calf-liposuction")
+    liposuction.related_procedures = [*liposuction.related_procedures.all(), procedure]
+    publish(liposuction)
+    Redirect.objects.create(old_path="/old-below-unpublished", redirect_page=procedure)
+    index.unpublish()
+    procedure.refresh_from_db()
+    assert procedure.live and child.live  # Wagtail left them live
+    return Target(procedure, seed_article, child, marker, visible=False)
+
+
+@pytest.mark.parametrize("path", PROCEDURE_PATHS)
+def test_a_page_is_served_only_under_live_ancestors(gql, below_unpublished_index, path):
+    target = below_unpublished_index
+    query, shows_target = PATHS[path]
+    query %= {
+        "slug": target.procedure.slug,
+        "id": target.procedure.pk,
+        "article_slug": target.article.slug,
+        "child_id": target.child.pk,
+    }
+    response = gql.post(query)
+    payload = response.json()
+    assert "errors" not in payload, payload
+    assert target.marker not in response.content.decode()
+    # Where the path starts at a page below the index (a sibling, the index), that page is
+    # hidden too and the answer is null; elsewhere the procedure is not among the results.
+    data = payload["data"]
+    assert None in data.values() or not shows_target(data, target)
+
+
+@pytest.mark.django_db
+def test_unpublishing_the_index_hides_every_procedure(gql):
+    ProcedureIndexPage.objects.get().unpublish()
+    data = gql(
+        '{ page(urlPath: "/procedures/") { title } procedures { items { slug } } '
+        'procedure(urlPath: "/procedures/calf-liposuction/") { slug } '
+        'search(query: "calf") { __typename } }'
+    )
+    assert data["page"] is None and data["procedure"] is None
+    assert data["procedures"] == {"items": []}
+    assert "ProcedurePage" not in {hit["__typename"] for hit in data["search"]}
+
+
+@pytest.mark.django_db
+def test_the_html_front_end_hides_pages_below_an_unpublished_parent(client):
+    article_path = "/calf-reduction-surgery-the-basics-explained/"
+    card = 'href="/procedures/calf-liposuction/"'
+    assert client.get("/procedures/calf-liposuction/").status_code == 200
+    assert card in client.get(article_path).content.decode()
+    ProcedureIndexPage.objects.get().unpublish()
+    assert client.get("/procedures/").status_code == 404
+    assert client.get("/procedures/calf-liposuction/").status_code == 404
+    assert client.get("/").status_code == 200
+    article = client.get(article_path)
+    assert article.status_code == 200
+    assert card not in article.content.decode()

@@ -103,3 +103,54 @@ def test_the_api_never_shows_an_unpublished_muscle(gql):
     served = gql('{ muscles { slug } procedure(slug: "calf-liposuction") { muscles { slug } } }')
     assert {"slug": "plantaris"} not in served["muscles"]
     assert served["procedure"]["muscles"] == []
+
+
+def tick_in_a_draft(muscle: Muscle) -> ProcedurePage:
+    """A live procedure whose newer draft (only) ticks `muscle`, as the edit form saves it."""
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    draft = page.get_latest_revision_as_object()
+    draft.muscles = [*draft.muscles.all(), muscle]
+    draft.save_revision()
+    return page
+
+
+@pytest.mark.django_db
+def test_a_muscle_ticked_only_in_a_draft_cannot_be_deleted(admin_client):
+    muscle = Muscle.objects.create(name="Tibialis anterior", slug="tibialis-anterior")
+    tick_in_a_draft(muscle)
+    url = f"/admin/snippets/procedures/muscle/delete/{muscle.pk}/"
+    page = admin_client.get(url)
+    assert page.context["usage_count"] == 1
+    assert page.context["is_protected"] is True
+    assert "Calf Liposuction (unpublished draft)" in page.content.decode()
+    admin_client.post(url)
+    assert Muscle.objects.filter(pk=muscle.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_usage_of_a_draft_only_muscle_links_to_the_page(admin_client):
+    muscle = Muscle.objects.create(name="Tibialis anterior", slug="tibialis-anterior")
+    page = tick_in_a_draft(muscle)
+    usage = admin_client.get(f"/admin/snippets/procedures/muscle/usage/{muscle.pk}/")
+    assert f"/admin/pages/{page.pk}/edit/" in usage.content.decode()
+
+
+@pytest.mark.django_db
+def test_publishing_or_dropping_the_draft_frees_the_bookkeeping(admin_client):
+    from procedures.models import DraftMuscleLink
+
+    tibialis = Muscle.objects.create(name="Tibialis anterior", slug="tibialis-anterior")
+    page = tick_in_a_draft(tibialis)
+    assert DraftMuscleLink.objects.filter(page=page).count() == 1
+    page.get_latest_revision().publish()  # the live page links it now: the page's own reference
+    assert DraftMuscleLink.objects.filter(page=page).count() == 0
+    draft = ProcedurePage.objects.get(pk=page.pk).get_latest_revision_as_object()
+    draft.muscles = []
+    draft.save_revision()  # untick it in a new draft: the live page still links it
+    draft.save_revision().publish()
+    # What Wagtail's indexing task sees once the publish commits (here tasks run inside it).
+    ReferenceIndex.create_or_update_for_object(ProcedurePage.objects.get(pk=page.pk))
+    assert ReferenceIndex.get_grouped_references_to(tibialis).count() == 0
+    response = admin_client.post(f"/admin/snippets/procedures/muscle/delete/{tibialis.pk}/")
+    assert response.status_code == 302
+    assert not Muscle.objects.filter(pk=tibialis.pk).exists()

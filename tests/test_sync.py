@@ -181,6 +181,42 @@ def test_a_renamed_parent_moves_every_page_below_it(gql, since, django_capture_o
     assert {"/treatments/", "/treatments/calf-liposuction/"} <= served
 
 
+def test_unpublishing_a_parent_removes_every_page_below_it(gql, since, procedure_index):
+    """Wagtail's "unpublish" without "include descendants" leaves the children live, but a
+    page is served only under live ancestors: the feed reports them all removed."""
+    children = list(procedure_index.get_children().live())
+    procedure_index.unpublish()
+    answer = changes(gql, since)
+    removed = {(r["id"], r["urlPath"]) for r in answer["removed"]}
+    assert (str(procedure_index.pk), "/procedures/") in removed
+    assert {(str(p.pk), public(p)) for p in children} <= removed
+    assert answer["pages"] == []
+    assert len(children) == 5
+
+
+def test_republishing_a_parent_serves_the_pages_below_it_again(gql, procedure_index):
+    children = {str(p.pk) for p in procedure_index.get_children().live()}
+    procedure_index.unpublish()
+    since = timezone.now().isoformat()
+    procedure_index.save_revision().publish()
+    answer = changes(gql, since)
+    assert {p["id"] for p in answer["pages"]} == {str(procedure_index.pk), *children}
+    assert answer["removed"] == []
+
+
+def test_republishing_a_parent_brings_back_only_what_was_hidden_with_it(gql, procedure_index):
+    procedure_index.unpublish()
+    ProcedurePage.objects.get(slug="calf-liposuction").unpublish()
+    procedure_index.save_revision().publish()
+    since = timezone.now().isoformat()
+    procedure_index.save_revision().publish()  # an edit: nothing below it changed
+    assert [p["id"] for p in changes(gql, since)["pages"]] == [str(procedure_index.pk)]
+
+
+def public(page: Page) -> str:
+    return "/procedures/" + page.slug + "/"
+
+
 @pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
 def test_a_since_at_the_end_of_the_calendar_is_bad_input(gql, since):
     response = gql.post(CHANGES, {"since": since})

@@ -1,4 +1,5 @@
-"""What an anonymous API client may see: live, unexpired, public pages of the request's site.
+"""What an anonymous API client may see: live, unexpired, public pages of the request's site
+whose every ancestor up to the site root is live too.
 
 Two layers apply the same rule. Our own resolvers filter in SQL (`servable_pages`), so
 lists and counts are right. `PublicationGuard`, a GraphQL middleware, then checks every page
@@ -7,9 +8,10 @@ page either.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
@@ -22,21 +24,61 @@ class Visibility:
     """The facts the rule needs, read once per request."""
 
     site_root_path: str
+    # Pages under a privacy restriction, with everything below them.
     restricted_paths: tuple[str, ...]
+    # Pages with children that are not live (unpublished without their descendants, expired,
+    # never published): what is below them is hidden too, as if unpublished with them.
+    unpublished_parent_paths: tuple[str, ...]
     now: object
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> "Visibility":
         """Read once per execution (see `APIContext.visibility`)."""
-        site = Site.find_for_request(request)
-        return cls(
-            site_root_path=site.root_page.path if site else "\uffff",
-            # Password, login and group restrictions alike: an API client passes none.
-            restricted_paths=tuple(
-                PageViewRestriction.objects.values_list("page__path", flat=True)
-            ),
-            now=timezone.now(),
+        return cls.for_site(Site.find_for_request(request))
+
+    @classmethod
+    def for_site(cls, site: Site | None) -> "Visibility":
+        """The rule for one site's readers, in one query."""
+        root_path = site.root_page.path if site else "\uffff"
+        now = timezone.now()
+        restricted, unpublished = [], []
+        # Password, login and group restrictions alike: an API client passes none.
+        rows = (
+            Page.objects.annotate(
+                restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk")))
+            )
+            .filter(
+                Q(restricted=True)
+                | Q(path__startswith=root_path, numchild__gt=0)
+                & (Q(live=False) | Q(expire_at__lte=now))
+            )
+            .values_list("path", "restricted")
         )
+        for path, is_restricted in rows:
+            (restricted if is_restricted else unpublished).append(path)
+        return cls(
+            site_root_path=root_path,
+            restricted_paths=tuple(restricted),
+            unpublished_parent_paths=tuple(unpublished),
+            now=now,
+        )
+
+    def as_if_live(self, page: Page) -> "Visibility":
+        """The rule as it stood while `page` was live: what readers saw before it was
+        unpublished (the sync feed reports those pages as removed)."""
+        paths = tuple(path for path in self.unpublished_parent_paths if path != page.path)
+        return replace(self, unpublished_parent_paths=paths)
+
+    @cached_property
+    def hidden_subtrees(self) -> tuple[str, ...]:
+        return self.restricted_paths + self.unpublished_parent_paths
+
+    def under_unpublished_parent(self, page: Page) -> bool:
+        """Whether an ancestor is not live: the HTML front end answers 404, as for the API.
+
+        Wagtail's own routing checks only the page itself, so it would serve it.
+        """
+        return page.path.startswith(self.unpublished_parent_paths)
 
     def allows(self, page: Page) -> bool:
         if getattr(page, PREVIEW_ATTRIBUTE, False):
@@ -46,7 +88,7 @@ class Visibility:
             and not page.expired
             and (page.expire_at is None or page.expire_at > self.now)
             and page.path.startswith(self.site_root_path)
-            and not page.path.startswith(self.restricted_paths)
+            and not page.path.startswith(self.hidden_subtrees)
         )
 
     def filter_public(self, qs: QuerySet) -> QuerySet:
@@ -60,11 +102,14 @@ class Visibility:
         """The same rule in SQL.
 
         Like Wagtail's `public()`, but from the restricted paths already read, where
-        `public()` would read the restrictions table again each time it is called.
+        `public()` would read the restrictions table again each time it is called; Wagtail's
+        `live()` looks at the page alone, so the hidden ancestors are excluded here as well.
         """
         qs = qs.filter(live=True, expired=False).filter(
             Q(expire_at__isnull=True) | Q(expire_at__gt=self.now)
         )
+        for path in self.unpublished_parent_paths:
+            qs = qs.exclude(path__startswith=path)
         return self.filter_public(qs)
 
 
