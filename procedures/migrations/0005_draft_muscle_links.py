@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procedures', '0003_muscle_drafts_revisions_review'),
+        ('procedures', '0004_editors_cite_fact_sources_and_text_limits'),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
