@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from modelcluster.fields import ParentalKey
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -27,8 +26,11 @@ from wagtail.snippets.models import register_snippet
 
 from cms.citations import Citation, citations_panel
 from cms.preview import EmbeddedPreviewMixin
+from reviews.forms import ReviewedPageForm, SchedulingPageForm
+from reviews.gate import ReviewGatedPage
 from reviews.pages import MedicallyReviewedMixin
 from reviews.panels import ReviewPanel
+from reviews.revisions import UnchangedRevisionMixin
 
 from .enums import Approach, Invasiveness, Onset, Permanence, Sessions, Tissue
 from .facts import FactPanel, FactSource, fact_rows
@@ -93,7 +95,7 @@ def live_muscles(muscles) -> list[Muscle]:
     return [muscle for muscle in muscles.all() if muscle.live]
 
 
-class ProcedureIndexPage(EmbeddedPreviewMixin, Page):
+class ProcedureIndexPage(ReviewGatedPage, EmbeddedPreviewMixin, Page):
     """The parent of every procedure page, at `/procedures/`."""
 
     intro = RichTextField(
@@ -103,6 +105,7 @@ class ProcedureIndexPage(EmbeddedPreviewMixin, Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    base_form_class = SchedulingPageForm
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["procedures.ProcedurePage"]
@@ -118,8 +121,21 @@ class ProcedureCitation(Citation):
     )
 
 
-class ProcedurePageForm(WagtailAdminPageForm):
+class ProcedurePageForm(ReviewedPageForm):
     """The procedure form; a page is never offered as related to itself."""
+
+    fact_fields = (
+        "approach",
+        "invasiveness",
+        "permanence",
+        "targets",
+        "muscles",
+        "recovery_time",
+        "recovery_days",
+        "sessions",
+        "onset",
+        "ideal_candidates",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -128,7 +144,13 @@ class ProcedurePageForm(WagtailAdminPageForm):
             field.queryset = field.queryset.exclude(pk=self.instance.pk)
 
 
-class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
+class ProcedurePage(
+    ReviewGatedPage,
+    UnchangedRevisionMixin,
+    MedicallyReviewedMixin,
+    EmbeddedPreviewMixin,
+    Page,
+):
     """One procedure: its text, and its facts as typed fields apps can filter and compare.
 
     Every fact is optional: a fact the source does not state stays empty (null in the API)
