@@ -14,22 +14,25 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.citations import Citation, citations_panel
-from cms.forms import CMSPageForm
 from cms.preview import EmbeddedPreviewMixin
 from procedures.fields import ProtectingParentalManyToManyField
+from reviews.forms import ReviewedPageForm, SchedulingPageForm
+from reviews.gate import ReviewGatedPage
 from reviews.pages import MedicallyReviewedMixin
 from reviews.panels import ReviewPanel
+from reviews.revisions import UnchangedRevisionMixin
 
 from .blocks import ArticleBodyBlock
 
 
-class HomePage(EmbeddedPreviewMixin, Page):
+class HomePage(ReviewGatedPage, EmbeddedPreviewMixin, Page):
     """The site root at `/`; the article and the procedure index live under it.
 
     Without a frontend, `/` is a small page linking the admin, the API and the docs.
     """
 
-    base_form_class = CMSPageForm
+    base_form_class = SchedulingPageForm
+
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["home.ArticlePage", "procedures.ProcedureIndexPage"]
     max_count = 1
@@ -51,7 +54,21 @@ class ArticleCitation(Citation):
     page = ParentalKey("home.ArticlePage", on_delete=models.CASCADE, related_name="citations")
 
 
-class ArticlePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
+class ArticlePageForm(ReviewedPageForm):
+    """The article's facts are its benefits and target muscles; its image is the hero image."""
+
+    image_field = "hero_image"
+    fact_fields = ("target_muscles",)
+    fact_formsets = ("benefits",)
+
+
+class ArticlePage(
+    ReviewGatedPage,
+    UnchangedRevisionMixin,
+    MedicallyReviewedMixin,
+    EmbeddedPreviewMixin,
+    Page,
+):
     """An educational article; procedures appear in its body by reference."""
 
     intro = RichTextField(
@@ -97,8 +114,7 @@ class ArticlePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
             ObjectList(Page.settings_panels, heading="Settings", classname="settings"),
         ]
     )
-
-    base_form_class = CMSPageForm
+    base_form_class = ArticlePageForm
 
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 

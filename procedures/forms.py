@@ -3,7 +3,7 @@
 from django import forms
 from django.db.models import QuerySet
 
-from cms.forms import CMSPageForm
+from reviews.forms import ReviewedPageForm
 
 from .facts import FACTS
 
@@ -29,9 +29,11 @@ class CitedFactForm:
         )
 
 
-class ProcedurePageForm(CMSPageForm):
+class ProcedurePageForm(ReviewedPageForm):
     """The procedure form; a page is never offered as related to itself, and a fact's source
     must cite one of the page's citations and support a value the page states."""
+
+    fact_fields = FACTS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

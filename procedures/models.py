@@ -26,10 +26,12 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from cms.citations import Citation, citations_panel
-from cms.forms import CMSPageForm
 from cms.preview import EmbeddedPreviewMixin
+from reviews.forms import SchedulingPageForm
+from reviews.gate import ReviewGatedPage
 from reviews.pages import MedicallyReviewedMixin
 from reviews.panels import ReviewPanel
+from reviews.revisions import UnchangedRevisionMixin
 
 from .enums import Approach, Invasiveness, Onset, Permanence, Sessions, Tissue
 from .facts import FactCitation, FactPanel, FactSource, fact_rows
@@ -106,7 +108,7 @@ def live_muscles(muscles) -> list[Muscle]:
     return [muscle for muscle in muscles.all() if muscle.live]
 
 
-class ProcedureIndexPage(EmbeddedPreviewMixin, Page):
+class ProcedureIndexPage(ReviewGatedPage, EmbeddedPreviewMixin, Page):
     """The parent of every procedure page, at `/procedures/`."""
 
     intro = RichTextField(
@@ -116,7 +118,7 @@ class ProcedureIndexPage(EmbeddedPreviewMixin, Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    base_form_class = CMSPageForm
+    base_form_class = SchedulingPageForm
 
     parent_page_types = ["home.HomePage"]
     subpage_types = ["procedures.ProcedurePage"]
@@ -132,7 +134,13 @@ class ProcedureCitation(Citation):
     )
 
 
-class ProcedurePage(MedicallyReviewedMixin, EmbeddedPreviewMixin, Page):
+class ProcedurePage(
+    ReviewGatedPage,
+    UnchangedRevisionMixin,
+    MedicallyReviewedMixin,
+    EmbeddedPreviewMixin,
+    Page,
+):
     """One procedure: its text, and its facts as typed fields apps can filter and compare.
 
     Every fact is optional: a fact the source does not state stays empty (null in the API)

@@ -8,14 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
-from wagtail.models import AbstractGroupApprovalTask, Revision, TaskState
+from wagtail.models import AbstractGroupApprovalTask, Revision, TaskState, WorkflowState
 
 REVIEWERS_GROUP = "Medical reviewers"
 
 
 class MedicalReviewTask(AbstractGroupApprovalTask):
-    """A group approval in which nobody approves their own submission, and each approval is
-    recorded as a `MedicalReview` of the approved revision."""
+    """A group approval in which nobody approves their own submission or edits, and each
+    approval that puts a revision live is recorded as a `MedicalReview` of it."""
 
     class Meta:
         verbose_name = "Medical review"
@@ -27,8 +27,7 @@ class MedicalReviewTask(AbstractGroupApprovalTask):
 
     @staticmethod
     def _submitted_by(obj, user) -> bool:
-        state = getattr(obj, "current_workflow_state", None)
-        return state is not None and state.requested_by_id == user.pk
+        return authored(getattr(obj, "current_workflow_state", None), user)
 
     def get_actions(self, obj, user) -> list:
         if self._submitted_by(obj, user):
@@ -40,14 +39,25 @@ class MedicalReviewTask(AbstractGroupApprovalTask):
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = super().get_task_states_user_can_moderate(user, **kwargs)
-        return states.exclude(workflow_state__requested_by=user)
+        return states.exclude(workflow_state__requested_by=user).exclude(revision__user=user)
 
     def on_action(self, task_state: TaskState, user, action_name: str, **kwargs):
-        if action_name == "approve":
-            if task_state.workflow_state.requested_by_id == user.pk:
-                raise PermissionDenied("The author cannot approve their own submission.")
-            MedicalReview.record(task_state.revision, user)
+        # The approval is recorded when the approved revision goes live (reviews/approval.py),
+        # not here: an approval that only restarts the review leaves no record.
+        if action_name == "approve" and authored(task_state.workflow_state, user, task_state):
+            raise PermissionDenied("The author cannot approve their own submission.")
         return super().on_action(task_state, user, action_name, **kwargs)
+
+
+def authored(state: WorkflowState | None, user, task_state: TaskState | None = None) -> bool:
+    """The user asked for this review, or wrote the revision under review (a reviewer's own
+    edits need another reader). `task_state`: the one being acted on, when known (reading
+    `state.current_task_state` would cache a copy that the action then makes stale)."""
+    if state is None:
+        return False
+    task_state = task_state or state.current_task_state
+    revision_author = task_state.revision.user_id if task_state and task_state.revision_id else None
+    return user.pk in (state.requested_by_id, revision_author)
 
 
 class ReviewerProfile(models.Model):

@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, F, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.models import Page, PageLogEntry
 
+from .emergency import EMERGENCY_ACTIONS
 from .models import MedicalReview, add_months
 
 
@@ -20,10 +23,25 @@ def pages_under_review():
 
 
 def pages_due():
-    """Pages never approved in medical review, or last approved an interval ago or more."""
+    """Pages never approved in medical review, last approved an interval ago or more, or
+    published or unpublished in an emergency since their last approval."""
     cutoff = add_months(timezone.localdate(), -settings.MEDICAL_REVIEW_INTERVAL_MONTHS)
     page_types = ContentType.objects.get_for_models(*reviewed_page_models()).values()
-    recent = MedicalReview.objects.filter(
-        content_type__in=page_types, reviewed_at__date__gt=cutoff
-    ).values_list("object_id", flat=True)
-    return pages_under_review().exclude(pk__in=[int(pk) for pk in recent])
+    reviews = MedicalReview.objects.filter(
+        content_type__in=page_types, object_id=Cast(OuterRef("pk"), CharField())
+    ).order_by("-reviewed_at")
+    emergencies = PageLogEntry.objects.filter(
+        page=OuterRef("pk"), action__in=EMERGENCY_ACTIONS
+    ).order_by("-timestamp")
+    return (
+        pages_under_review()
+        .annotate(
+            last_review=Subquery(reviews.values("reviewed_at")[:1]),
+            last_emergency=Subquery(emergencies.values("timestamp")[:1]),
+        )
+        .filter(
+            Q(last_review__isnull=True)
+            | Q(last_review__date__lte=cutoff)
+            | Q(last_emergency__gt=F("last_review"))
+        )
+    )

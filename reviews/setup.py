@@ -28,8 +28,8 @@ def ensure_medical_review() -> Workflow:
     reviewers, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
     reviewers.permissions.add(Permission.objects.get(codename="access_admin"))
     root = Page.get_first_root_node()
-    # Reviewers may correct what they read. Wagtail publishes an approved page as the approver,
-    # so reviewers need the publish permission too; editors do not have it.
+    # Reviewers may correct what they read. The publish permission no longer publishes a page
+    # under review directly (reviews/gate.py); it allows the recorded emergency action.
     for codename in ("change_page", "lock_page", "publish_page"):
         GroupPagePermission.objects.get_or_create(
             group=reviewers, page=root, permission=Permission.objects.get(codename=codename)

@@ -117,8 +117,8 @@ def test_an_editor_can_save_a_fact_change(editor):
 def test_bad_input_is_shown_on_the_field_and_nothing_is_saved(editor, overrides, field, message):
     page = ProcedurePage.objects.get(slug="calf-liposuction")
     revisions = page.revisions.count()
-    # Publishing runs every check (Wagtail lets a draft skip required fields).
-    data = procedure_form_data(page, **overrides, **{"action-publish": "action-publish"})
+    # Submitting for review runs every check (Wagtail lets a draft skip required fields).
+    data = procedure_form_data(page, **overrides, **{"action-submit": "action-submit"})
     response = editor.post(f"/admin/pages/{page.pk}/edit/", data)
     assert response.status_code == 200
     form = response.context["form"]

@@ -295,6 +295,11 @@ MEDICAL_REVIEW_INTERVAL_MONTHS = env_int("MEDICAL_REVIEW_INTERVAL_MONTHS", 12)
 PATIENT_READING_GRADE = env_int("PATIENT_READING_GRADE", 8)
 # An approval holds for the revision the reviewer read; an edit after it needs a new review.
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+# A finished review publishes (or schedules) exactly the approved revision and records it.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "reviews.approval.publish_approved_revision"
+# What a page needs before it may enter medical review (reviews/forms.py): any of "facts",
+# "image" (with alt text) and "citations"; empty for none.
+MEDICAL_REVIEW_REQUIREMENTS = env_list("MEDICAL_REVIEW_REQUIREMENTS", "facts,image,citations")
 
 # The first admin user, made by `manage.py ensure_admin` (used by `make run`).
 INITIAL_ADMIN_USERNAME = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
