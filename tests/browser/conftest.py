@@ -233,3 +233,24 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         for violation in results["violations"]
         if violation["impact"] in impacts
     ]
+
+
+def emergency(session: Session, page_id, action: str, reason: str) -> None:
+    """Publish or unpublish without medical review: the recorded emergency action, the only
+    way past the review gate, with its reason."""
+    session.goto(f"/admin/reviews/emergency/{page_id}/")
+    page = session.page
+    page.check(f"input[name='action'][value='{action}']")
+    page.fill("#id_reason", reason)
+    page.get_by_role("button", name="Record and do it").click()
+    page.wait_for_load_state()
+
+
+def add_citation(page, title: str, url: str) -> None:
+    """A citation on the open Facts tab, as an editor adds one (an inline with no id yet)."""
+    page.get_by_role("button", name="Add citation").first.click()
+    row = page.locator("[id^='id_citations-'][id$='-title']").count() - 1
+    page.fill(f"#id_citations-{row}-title", title)
+    page.fill(f"#id_citations-{row}-url", url)
+    page.fill(f"#id_citations-{row}-accessed", "2026-11-01")
+    page.locator(f"#id_citations-{row}-title").click()  # leaves the date picker

@@ -6,7 +6,7 @@ reviews. Screenshots of each step go to screenshots/browser/ (ignored by git).
 
 import re
 
-from .conftest import graphql
+from .conftest import add_citation, graphql
 
 LIPOSUCTION = '{ procedure(slug: "calf-liposuction") { summary recoveryTime %s } }'
 REVIEW = "review { reviewerName reviewerCredentials reviewedAt nextReviewDue } reviewDue"
@@ -19,6 +19,10 @@ def edit_url(session, slug: str) -> str:
     session.goto(f"/admin/pages/search/?q={slug.replace('-', '+')}")
     link = session.page.locator("a[href*='/edit/']").first
     return link.get_attribute("href")
+
+
+CITATION_TITLE = "Calf reduction, reviewed in the browser test"
+CITATION_URL = "https://example.org/calf-reduction-browser-test"
 
 
 def test_an_editor_logs_in_and_sees_review_state_on_the_dashboard(sessions):
@@ -41,6 +45,8 @@ def test_an_editor_edits_a_fact_and_saves_a_draft_the_api_does_not_serve(session
         "Source: “The surgery requires one week of recovery.”"
     ).first.is_visible()
     page.fill("#id_recovery_time", NEW_RECOVERY)
+    # A new citation: an inline with no database id yet, which once made Approve loop forever.
+    add_citation(page, CITATION_TITLE, CITATION_URL)
     editor.shot("02-editing-a-fact")
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_selector(".messages .success, .w-message--success, [role=status]")
@@ -102,13 +108,25 @@ def test_the_reviewer_approves_and_the_api_serves_the_text_and_the_review(sessio
     reviewer = sessions("reviewer")
     page = reviewer.page
     assert "Calf Liposuction" in page.content()  # awaiting their review, on the dashboard
-    reviewer.goto(edit_url(reviewer, "calf-liposuction"))
+    edit = edit_url(reviewer, "calf-liposuction")
+    reviewer.goto(edit)
     reviewer.shot("08-reviewer-opens-the-page")
     page.locator("footer .w-dropdown__toggle, [data-w-dropdown-target='toggle']").last.click()
     page.locator("[data-workflow-action-name='approve']").first.click()
     page.wait_for_load_state()
     reviewer.shot("09-approved")
-    served = graphql(site, LIPOSUCTION % REVIEW)["procedure"]
+    assert "Approved and published" in page.content()
+    served = graphql(site, LIPOSUCTION % (REVIEW + " citations { title url }"))["procedure"]
+    assert {"title": CITATION_TITLE, "url": CITATION_URL} in served["citations"]
+    # Approved once: History has one approval and no second round of review.
+    reviewer.goto(edit.replace("/edit/", "/history/"))
+    reviewer.shot("09b-history")
+    entries = [text.strip() for text in page.locator("table tbody tr").all_inner_texts()]
+    assert sum("Approved" in entry for entry in entries) == 1, entries
+    # The loop it once was: the reviewer's save as a new draft, and the review started again.
+    assert sum("Next step" in entry for entry in entries) == 1, entries  # the submission only
+    assert entries[0].startswith("Published") and "Rita Reviewer" in entries[0], entries
+    assert not any("Draft saved" in entry and "Reviewer" in entry for entry in entries), entries
     assert served["summary"] == NEW_SUMMARY
     assert served["recoveryTime"] == NEW_RECOVERY
     assert served["review"]["reviewerName"] == "Rita Reviewer"
@@ -168,6 +186,8 @@ def test_a_page_scheduled_a_minute_ahead_goes_live_without_anyone_acting(session
     admin.goto(edit_url(admin, "selective-neurectomy"))
     page = admin.page
     page.fill("#id_summary", SCHEDULED_SUMMARY)
+    page.click("#tab-label-facts")
+    add_citation(page, CITATION_TITLE, CITATION_URL)  # complete enough for review
     # Wagtail's status side panel: "Set schedule", then "Save schedule" saves it with a draft.
     page.click("button[data-side-panel-toggle='status']")
     page.get_by_text("Set schedule").first.click()
@@ -178,9 +198,18 @@ def test_a_page_scheduled_a_minute_ahead_goes_live_without_anyone_acting(session
     page.get_by_text("Set publishing schedule").click()  # closes the date picker over the button
     page.get_by_role("button", name="Save schedule").click()
     page.wait_for_load_state()
+    # Medical review is the only way live: the admin submits, a reviewer approves the schedule.
     page.locator("footer .w-dropdown__toggle, [data-w-dropdown-target='toggle']").last.click()
-    page.locator("button[name='action-publish']").click()
+    page.locator("button[name='action-submit']").click()
     page.wait_for_load_state()
+    reviewer = sessions("reviewer")
+    reviewer.goto(edit_url(reviewer, "selective-neurectomy"))
+    reviewer.page.locator(
+        "footer .w-dropdown__toggle, [data-w-dropdown-target='toggle']"
+    ).last.click()
+    reviewer.page.locator("[data-workflow-action-name='approve']").first.click()
+    reviewer.page.wait_for_load_state()
+    assert "Approved; scheduled for" in reviewer.page.content()
     admin.shot("13-scheduled")
     before = graphql(site, SCHEDULED)["procedure"]["summary"]
     assert before != SCHEDULED_SUMMARY, "published at once instead of at its time"

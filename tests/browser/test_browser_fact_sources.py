@@ -7,7 +7,7 @@ deletes at the end), so the other modules' content is untouched.
 
 import re
 
-from .conftest import graphql
+from .conftest import emergency, graphql
 
 TITLE = "Sourced Fact Procedure"
 SLUG = "sourced-fact-procedure"
@@ -48,7 +48,13 @@ def test_an_administrator_publishes_a_procedure_to_work_on(sessions, site):
     admin.goto(f"/admin/pages/add/procedures/procedurepage/{index}/")
     admin.page.fill("#id_title", TITLE)
     admin.page.fill("#id_summary", "A procedure the fact-source browser test works on.")
-    footer_action(admin, "button[name='action-publish']")
+    # An image with alt text, which medical review asks of every procedure.
+    admin.page.get_by_role("button", name=re.compile("Choose an image", re.I)).first.click()
+    admin.page.locator(".modal [data-chooser-modal-choice]").first.click()
+    admin.page.locator(".modal").first.wait_for(state="hidden")
+    save_draft(admin)
+    created = re.search(r"/pages/(\d+)/edit/", admin.page.url).group(1)
+    emergency(admin, created, "publish", "Set-up of the fact-source browser test, no facts yet.")
     assert sources(site) == {}  # no facts stated yet
 
 

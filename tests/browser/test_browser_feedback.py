@@ -10,7 +10,7 @@ import email
 import email.policy
 import re
 
-from .conftest import axe_violations
+from .conftest import add_citation, axe_violations
 
 SLUG = "botox-calf-reduction"
 COMMENT = "Please cite the source for the number of sessions."
@@ -42,6 +42,8 @@ def test_the_editor_submits_a_page_for_medical_review(sessions):
     editor.goto(edit_url(editor, SLUG))
     page = editor.page
     page.fill("#id_summary", DRAFT_SUMMARY)
+    page.click("#tab-label-facts")
+    add_citation(page, "BOTOX, feedback browser test", "https://example.org/botox-feedback")
     open_footer_actions(page)
     page.locator("button[name='action-submit']").click()
     page.wait_for_load_state()
