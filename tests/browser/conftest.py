@@ -51,6 +51,24 @@ def ensure_chromium() -> None:
     subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, capture_output=True)
 
 
+# The running site's environment, for a test that must change what no admin screen can (time).
+SITE_ENV: dict[str, str] = {}
+
+
+def manage_site(*args: str) -> str:
+    """A management command against the running site's database, as an operator runs one."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=SITE_ENV,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory) -> Path:
     """The site's own folder: its database, media and sent emails."""
@@ -83,6 +101,8 @@ def site(site_dir, sent_emails) -> str:
         EMAIL_FILE_PATH=str(sent_emails),
         WAGTAILADMIN_BASE_URL=base,
     )
+    SITE_ENV.clear()
+    SITE_ENV.update(env)
     for command in (
         ["migrate", "--noinput"],
         ["setup_medical_review", "--dev-accounts"],

@@ -7,7 +7,7 @@ Works on *Partial Muscle Removal*, which no other module touches, and leaves it 
 
 import re
 
-from .conftest import emergency, graphql
+from .conftest import emergency, graphql, manage_site
 
 SLUG = "partial-muscle-removal"
 SERVED = f'{{ procedure(slug: "{SLUG}") {{ id title }} }}'
@@ -89,3 +89,36 @@ def test_an_editor_has_no_emergency_action(sessions, site):
     assert "/reviews/emergency/" not in editor.page.url
     assert "do not have permission" in editor.page.content()
     assert editor.page.locator("#id_reason").count() == 0
+
+
+EXPIRED = "radio-frequency-calf-reduction"
+# Its expiry passes: the page as the worker leaves it (expired, unpublished, the past expiry
+# still in its latest revision), which once made every save fail.
+EXPIRE = f"""
+import datetime
+from django.utils import timezone
+from procedures.models import ProcedurePage
+page = ProcedurePage.objects.get(slug="{EXPIRED}")
+page.expire_at = timezone.now() - datetime.timedelta(days=2)
+page.save_revision().publish()
+ProcedurePage.objects.get(pk=page.pk).unpublish(set_expired=True)
+"""
+
+
+def test_an_expired_page_can_be_edited_and_saved(sessions, site):
+    manage_site("shell", "-c", EXPIRE)
+    assert graphql(site, f'{{ procedure(slug: "{EXPIRED}") {{ id }} }}')["procedure"] is None
+    editor = sessions("editor")
+    editor.goto(f"/admin/pages/search/?q={EXPIRED.replace('-', '+')}")
+    editor.goto(editor.page.locator("a[href*='/edit/']").first.get_attribute("href"))
+    page = editor.page
+    page.fill("#id_summary", "Radio-frequency calf reduction, back after it expired.")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    editor.shot("gate-05-expired-page-saved")
+    assert "must be in the future" not in page.content()
+    assert "Invalid schedule" not in page.content()
+    page.reload()
+    assert page.input_value("#id_summary") == (
+        "Radio-frequency calf reduction, back after it expired."
+    )
