@@ -17,9 +17,11 @@ from procedures.models import BODY_FEATURES, ProcedurePage
 def test_an_unstated_fact_stays_null_through_a_form_save(admin_client, gql):
     page = ProcedurePage.objects.get(slug="calf-liposuction")
     data = procedure_form_data(page, summary="Only the summary changed.")
-    data["action-publish"] = "action-publish"
+    data["action-save-draft"] = "action-save-draft"
     response = admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
     assert response.status_code == 302
+    # Published as an approval publishes: the saved revision, as it is.
+    ProcedurePage.objects.get(pk=page.pk).get_latest_revision().publish()
     page = ProcedurePage.objects.get(pk=page.pk)
     assert page.summary == "Only the summary changed."
     for fact in ("ideal_candidates", "invasiveness", "sessions", "onset"):

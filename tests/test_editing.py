@@ -48,6 +48,7 @@ def procedure_form_data(page: ProcedurePage, **overrides) -> dict:
         "slug": page.slug,
         "summary": page.summary,
         "body": rich_text(page.body),
+        "image": page.image_id or "",
         "approach": page.approach or "",
         "invasiveness": page.invasiveness or "",
         "permanence": page.permanence or "",

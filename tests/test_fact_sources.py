@@ -112,7 +112,7 @@ def test_editors_see_each_facts_source_beside_the_field(admin_client):
 @pytest.mark.django_db
 def test_editors_can_cite_a_reference_and_the_api_serves_it(admin_client, gql):
     page = ProcedurePage.objects.get(slug="calf-liposuction")
-    data = procedure_form_data(page, **{"action-publish": "action-publish"})
+    data = procedure_form_data(page, **{"action-save-draft": "action-save-draft"})
     data.update(
         {
             "citations-TOTAL_FORMS": 1,
@@ -126,6 +126,8 @@ def test_editors_can_cite_a_reference_and_the_api_serves_it(admin_client, gql):
     )
     response = admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
+    # Published as an approval publishes: the saved revision, as it is.
+    ProcedurePage.objects.get(pk=page.pk).get_latest_revision().publish()
     served = gql('{ procedure(slug: "calf-liposuction") { citations { title url accessed } } }')
     assert served["procedure"]["citations"] == [
         {
@@ -290,7 +292,7 @@ def test_a_fact_source_must_cite_the_pages_citation_for_a_stated_fact(
     admin_client, overrides, field, message
 ):
     page = ProcedurePage.objects.get(slug="calf-liposuction")
-    data = cite_in_form(page, sessions="single", **{"action-publish": "action-publish"})
+    data = cite_in_form(page, sessions="single", **{"action-submit": "action-submit"})
     data.update(overrides)
     response = admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
     assert response.status_code == 200
@@ -302,7 +304,7 @@ def test_a_fact_source_must_cite_the_pages_citation_for_a_stated_fact(
 @pytest.mark.django_db
 def test_one_source_per_fact(admin_client):
     page = ProcedurePage.objects.get(slug="calf-liposuction")
-    data = cite_in_form(page, sessions="single", **{"action-publish": "action-publish"})
+    data = cite_in_form(page, sessions="single", **{"action-submit": "action-submit"})
     data.update(
         {
             "fact_citations-TOTAL_FORMS": 2,

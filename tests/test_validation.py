@@ -17,8 +17,16 @@ def page(db) -> ProcedurePage:
     return ProcedurePage.objects.get(slug="calf-liposuction")
 
 
+def submitted_citations(page: ProcedurePage) -> list[ProcedureCitation]:
+    """The citations of the revision in review (the live page changes only once approved)."""
+    return list(
+        ProcedurePage.objects.get(pk=page.pk).get_latest_revision_as_object().citations.all()
+    )
+
+
 def with_citation(page: ProcedurePage, url: str, accessed: str, **overrides) -> dict:
-    data = procedure_form_data(page, **{"action-publish": "action-publish"}, **overrides)
+    # Submitted for review: the full validation, as publishing is only through review.
+    data = procedure_form_data(page, **{"action-submit": "action-submit"}, **overrides)
     data.update(
         {
             "citations-TOTAL_FORMS": 1,
@@ -75,9 +83,7 @@ def test_https_and_http_citations_are_accepted(admin_client, page, url):
     data = with_citation(page, url, "2026-11-01")
     response = admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
-    assert list(ProcedurePage.objects.get(pk=page.pk).citations.values_list("url", flat=True)) == [
-        url
-    ]
+    assert [citation.url for citation in submitted_citations(page)] == [url]
 
 
 @pytest.mark.django_db
@@ -125,7 +131,7 @@ def test_an_accessed_date_is_read_as_typed(admin_client, page, typed):
     data = with_citation(page, "https://example.org/a", typed)
     response = admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
-    citation = ProcedurePage.objects.get(pk=page.pk).citations.get()
+    [citation] = submitted_citations(page)
     assert citation.accessed == datetime.date(2026, 11, 1)
 
 
