@@ -122,3 +122,24 @@ def test_an_expired_page_can_be_edited_and_saved(sessions, site):
     assert page.input_value("#id_summary") == (
         "Radio-frequency calf reduction, back after it expired."
     )
+
+
+def test_an_incomplete_procedure_cannot_enter_review_and_keeps_what_was_typed(sessions, site):
+    editor = sessions("editor")
+    index = graphql(site, '{ page(urlPath: "/procedures/") { id } }')["page"]["id"]
+    editor.goto(f"/admin/pages/add/procedures/procedurepage/{index}/")
+    page = editor.page
+    page.fill("#id_title", "Incomplete procedure")
+    page.fill("#id_summary", "No facts, no image and no citation yet.")
+    open_footer_menu(page)
+    page.locator("button[name='action-submit']").click()
+    page.wait_for_load_state()
+    editor.shot("gate-06-incomplete-refused")
+    message = page.locator(".messages, .help-block, .w-message").all_inner_texts()
+    said = " ".join(message)
+    assert "Before it can be submitted for medical review, this page needs" in said, said
+    for missing in ("image", "citation"):
+        assert missing in said, said
+    assert page.input_value("#id_title") == "Incomplete procedure"
+    assert page.input_value("#id_summary") == "No facts, no image and no citation yet."
+    assert graphql(site, '{ procedure(slug: "incomplete-procedure") { id } }')["procedure"] is None
