@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 from test_embedded_preview import preview_html
+from test_medical_review import submit
 
 from cms.readability import page_readability, reading_grade
 from home.models import ArticlePage
@@ -36,14 +37,6 @@ def reviewer(django_user_model):
     user.groups.add(Group.objects.get(name="Medical reviewers"))
     ReviewerProfile.objects.create(user=user, credentials="MD, FACS")
     return user
-
-
-def submit(page, user, **changes):
-    draft = page.get_latest_revision_as_object()
-    for name, value in changes.items():
-        setattr(draft, name, value)
-    draft.save_revision(user=user)
-    return page.get_workflow().start(page, user)
 
 
 def act(page, user, action: str, **data) -> None:
