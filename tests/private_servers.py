@@ -118,6 +118,9 @@ class PostgresCluster:
             pytest.skip(f"pg_ctl start failed: {result.stderr[-300:]}")
 
     def stop(self) -> None:
+        # A stopped (SIGSTOP) process would never exit, and pg_ctl would wait for it.
+        with contextlib.suppress(OSError, ValueError):
+            self.resume()
         self.as_postgres(str(PG_BIN / "pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop")
 
     def processes(self) -> list[int]:
@@ -137,14 +140,19 @@ class PostgresCluster:
         """Every PostgreSQL process stopped (SIGSTOP): connections and queries get no answer,
         as from a server that hangs; resumed (SIGCONT) afterwards."""
         stopped = self.processes()
-        for pid in stopped:
-            os.kill(pid, signal.SIGSTOP)
         try:
+            for pid in stopped:
+                # A backend may exit between the listing and the signal.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
             yield
         finally:
-            for pid in stopped:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGCONT)
+            self.resume(stopped)
+
+    def resume(self, pids: list[int] | None = None) -> None:
+        for pid in pids if pids is not None else self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def close(self) -> None:
         self.stop()
