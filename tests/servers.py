@@ -71,14 +71,17 @@ def manage(env: dict, *args: str, timeout: int = 300) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 1):
-    """A gunicorn app server on a free port; yields its base URL."""
+def gunicorn(env: dict, workers: int = 1, *, as_served: bool = False):
+    """A gunicorn app server on a free port; yields its base URL. `as_served`: with the
+    configuration `make serve` uses (ops/gunicorn_config.py: gthread, preloaded, recycling)."""
     port = free_port()
+    config = ["-c", "ops/gunicorn_config.py"] if as_served else []
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
+            *config,
             "cms.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

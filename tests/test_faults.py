@@ -24,17 +24,17 @@ page.save_revision().publish()
 """
 
 
-def get(base: str, path: str) -> tuple[int, dict, bytes]:
+def get(base: str, path: str, timeout: float = 10) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(base + path, headers={"Host": "localhost"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
 
 
-def query(base: str, document: str) -> tuple[int, dict, dict]:
-    status, headers, body = get(base, "/graphql/?query=" + urllib.parse.quote(document))
+def query(base: str, document: str, timeout: float = 10) -> tuple[int, dict, dict]:
+    status, headers, body = get(base, "/graphql/?query=" + urllib.parse.quote(document), timeout)
     return status, headers, json.loads(body)
 
 
@@ -58,7 +58,8 @@ def stack():
             WORKER_SCHEDULE_SECONDS="0.5",
         )
         restore_into(postgres, env)
-        with gunicorn(env) as base, workers(env, 1):
+        # Served as `make serve` serves: two gthread workers of four threads, preloaded.
+        with gunicorn(env, workers=2, as_served=True) as base, workers(env, 1):
             yield {"base": base, "env": env, "redis": redis, "postgres": postgres}
 
 
@@ -127,6 +128,7 @@ def test_without_postgresql_cached_reads_are_served_and_the_rest_is_503_until_it
 def test_a_hung_postgresql_makes_readyz_answer_503_within_two_seconds(stack):
     base, postgres = stack["base"], stack["postgres"]
     assert get(base, "/readyz")[0] == 200
+    warm, _ = summary(base)
     with postgres.hung():
         # urllib's timeout: no answer within 2 s raises instead of returning.
         request = urllib.request.Request(base + "/readyz", headers={"Host": "localhost"})
@@ -135,6 +137,18 @@ def test_a_hung_postgresql_makes_readyz_answer_503_within_two_seconds(stack):
         assert answer.value.code == 503
         body = json.loads(answer.value.read())
         assert body["checks"]["database"] == {"ok": False, "detail": "no answer within 1 s"}
+
+        # Cached reads keep flowing (within the same 2 s each), beside requests that wait
+        # for the database.
+        for _ in range(5):
+            status, headers, body = query(base, CACHED, timeout=2)
+            assert (status, headers["X-Cache"]) == (200, "HIT")
+            assert body["data"]["procedure"]["summary"] == warm
+        # A read that needs the database fails within its connect_timeout (3 s), as a 503 with
+        # a Retry-After, instead of holding its thread for as long as the database hangs.
+        status, headers, body = query(base, UNCACHED, timeout=6)
+        assert status == 503, body
+        assert headers["Retry-After"] == "5"
     # Once it answers again, so does the probe (the waiting probe thread finishes first).
     deadline = time.monotonic() + 15
     while get(base, "/readyz")[0] != 200:

@@ -19,6 +19,8 @@ class APIContext:
     request: HttpRequest
     # `make bench` turns planning off to measure item-by-item resolution against it.
     query_planning: bool = True
+    # When execution must stop (`time.monotonic()`), checked by `deadline.DeadlineExecutionContext`.
+    deadline: float | None = None
 
     @cached_property
     def visibility(self) -> Visibility:

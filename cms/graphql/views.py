@@ -26,6 +26,13 @@ from ops.requests import request_id
 
 from . import persisted_queries, request_body, response_cache
 from .context import APIContext
+from .deadline import (
+    DeadlineExceededError,
+    DeadlineExecutionContext,
+    deadline_error,
+    deadline_from_now,
+    statement_timed_out,
+)
 from .introspection import NoSchemaIntrospection
 from .limits import QueryLimits
 from .response_cache import CachedResponse
@@ -342,6 +349,8 @@ class APIView(GraphQLView):
         if not query:
             raise json_error(400, "Must provide query string.")
         schema = self.schema.graphql_schema
+        context = self.get_context(request)
+        context.deadline = deadline_from_now()
         try:
             prepared = prepare(
                 schema,
@@ -360,15 +369,31 @@ class APIView(GraphQLView):
             return prepared
         # Every resolver is synchronous: `execute_sync` skips graphql-core's check of every
         # resolved value for an awaitable.
-        return execute_sync(
-            schema,
-            prepared.document,
-            root_value=self.get_root_value(request),
-            context_value=self.get_context(request),
-            variable_values=variables,
-            operation_name=operation_name,
-            middleware=self.get_middleware(request),
+        try:
+            result = execute_sync(
+                schema,
+                prepared.document,
+                root_value=self.get_root_value(request),
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=DeadlineExecutionContext,
+            )
+        except DeadlineExceededError:
+            return self.past_deadline("execution")
+        if any(statement_timed_out(error.original_error) for error in result.errors or ()):
+            return self.past_deadline("statement_timeout")
+        return result
+
+    def past_deadline(self, by: str) -> ExecutionResult:
+        """The whole answer is dropped: a partial one would look complete to a client."""
+        logger.warning(
+            "GraphQL request stopped by its deadline (%s) [request_id=%s]",
+            by,
+            getattr(self, "request_id", None),
         )
+        return ExecutionResult(data=None, errors=[deadline_error()])
 
     def format_error(self, error) -> dict:
         """The error as the spec shapes it, with server faults reduced to a bare message."""

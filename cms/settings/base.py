@@ -137,6 +137,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Deadlines on the database (README, "Deadlines"): a PostgreSQL that accepts no connection
+    # fails the request in seconds (a 503) instead of holding its thread; one statement may run
+    # at most DATABASE_STATEMENT_TIMEOUT_SECONDS (0: no limit, e.g. for a long migration).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3),
+            "options": "-c statement_timeout="
+            f"{int(float(os.environ.get('DATABASE_STATEMENT_TIMEOUT_SECONDS', '5')) * 1000)}",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Local memory by default; a shared Redis when several app servers run side by side.
@@ -324,6 +335,10 @@ GRAPHQL_LIMITS = {
     "DEFAULT_LIST_SIZE": env_int("GRAPHQL_PAGE_SIZE", 10),
 }
 GRAPHQL_MAX_PAGE_NUMBER = env_int("GRAPHQL_MAX_PAGE_NUMBER", 10000)
+# A query the limits allow that still runs longer is stopped: DEADLINE_EXCEEDED, data null.
+GRAPHQL_EXECUTION_DEADLINE_SECONDS = float(
+    os.environ.get("GRAPHQL_EXECUTION_DEADLINE_SECONDS", "5")
+)
 # Introspection lets GraphiQL and codegen read the schema; production turns it off.
 GRAPHQL_INTROSPECTION = True
 
