@@ -207,6 +207,15 @@ def test_a_lost_generation_starts_again_above_every_value_it_had(redis_cache, pr
 
 
 @pytest.mark.django_db
+def test_with_redis_a_hit_runs_no_sql(client, redis_cache, django_assert_num_queries):
+    query = {"query": '{ procedure(slug: "calf-liposuction") { summary } }'}
+    assert client.get("/graphql/", query)["X-Cache"] == "MISS"
+    with django_assert_num_queries(0):
+        assert client.get("/graphql/", query)["X-Cache"] == "HIT"
+        assert client.post("/graphql/", query, content_type="application/json")["X-Cache"] == "HIT"
+
+
+@pytest.mark.django_db
 def test_persisted_documents_are_kept_in_memory(client, redis_cache, private_redis):
     import hashlib
 

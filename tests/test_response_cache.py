@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
@@ -20,13 +21,33 @@ def ask(client, query: str = QUERY, variables=None, **extra):
 
 
 @pytest.mark.django_db
-def test_a_repeated_query_is_served_from_the_cache_without_sql(client, django_assert_num_queries):
+def test_without_redis_a_hit_runs_one_sql_query_the_content_generation(
+    client, django_assert_num_queries
+):
+    """Each process's memory is its own: the generation every process shares is the database's."""
     first = ask(client)
     assert first["X-Cache"] == "MISS"
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1) as captured:
         second = ask(client)
+    assert "freshness_contentgeneration" in captured.captured_queries[0]["sql"]
     assert second["X-Cache"] == "HIT"
     assert second.content == first.content
+
+
+@pytest.mark.django_db
+def test_without_redis_a_change_made_by_another_process_is_never_served_stale(client):
+    """Another process (a second gunicorn worker, the worker, a shell) bumps the database's
+    generation in its own transaction; this process's memory cannot be told, and need not be."""
+    from freshness.models import ContentGeneration
+
+    assert ask(client)["X-Cache"] == "MISS"
+    assert ask(client)["X-Cache"] == "HIT"
+    # As another process's change does: its signals ran there, not here; only the row moved.
+    ProcedurePage.objects.filter(slug="calf-liposuction").update(summary="Changed elsewhere.")
+    ContentGeneration.objects.update(value=F("value") + 1)
+    answer = ask(client)
+    assert answer["X-Cache"] == "MISS"
+    assert answer.json()["data"]["procedure"]["summary"] == "Changed elsewhere."
 
 
 @pytest.mark.django_db

@@ -7,7 +7,8 @@ import uuid
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
-from servers import REDIS, app_env, gunicorn, manage, require, throwaway_postgres
+from private_servers import seeded_copy
+from servers import POSTGRES, REDIS, app_env, gunicorn, manage, require
 
 from procedures.models import ProcedurePage
 
@@ -63,11 +64,9 @@ page.save_revision().publish()
 def test_after_a_publish_every_app_process_serves_the_new_content():
     """Two gunicorn processes share PostgreSQL and Redis; a third process publishes."""
     require(REDIS, "Redis")
-    require(("127.0.0.1", 5432), "PostgreSQL")
-    with throwaway_postgres() as database_url:
+    require(POSTGRES, "PostgreSQL")
+    with seeded_copy() as database_url:
         env = app_env(database_url, "redis://127.0.0.1:6379/0")
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_seed_content")
         with gunicorn(env) as first, gunicorn(env) as second:
             original = "Calf liposuction is a surgical procedure."
             assert fetch(first) == (original, "MISS")
@@ -93,3 +92,42 @@ def test_the_redis_cache_reuses_one_client_per_pool():
         assert cache._cache.get_client() is client
         assert cache._cache.get_client(write=True) is client  # one server: one pool
         cache.clear()
+
+
+REDIRECTS = "{ redirects { oldPath newPath } }"
+ADD_REDIRECT = """
+from wagtail.contrib.redirects.models import Redirect
+Redirect.objects.create(old_path="/calf-lipo", redirect_link="/procedures/calf-liposuction/")
+"""
+
+
+def read(base: str, query: str) -> tuple[dict, str]:
+    request = urllib.request.Request(
+        base + "/graphql/",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json", "Host": "localhost"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["data"], response.headers["X-Cache"]
+
+
+def test_without_redis_no_process_serves_what_another_process_changed():
+    """Production settings with no REDIS_URL: three gunicorn workers, each with its own memory
+    cache; a shell publishes and adds a redirect. Every read after that is new."""
+    require(POSTGRES, "PostgreSQL")
+    with seeded_copy() as database_url:
+        env = app_env(database_url, "")
+        with gunicorn(env, workers=3, as_served=True) as base:
+            original = "Calf liposuction is a surgical procedure."
+            warm = [read(base, QUERY) for _ in range(30)]
+            warm += [read(base, REDIRECTS) for _ in range(30)]
+            assert {data["procedure"]["summary"] for data, _ in warm[:30]} == {original}
+            assert "HIT" in {cache for _, cache in warm}, "the per-process cache is in use"
+
+            manage(env, "shell", "-c", PUBLISH)
+            manage(env, "shell", "-c", ADD_REDIRECT)
+
+            after = [read(base, QUERY)[0]["procedure"]["summary"] for _ in range(30)]
+            assert set(after) == {"Published from a third process."}
+            redirects = [read(base, REDIRECTS)[0]["redirects"] for _ in range(30)]
+            assert all(any(r["oldPath"] == "/calf-lipo" for r in found) for found in redirects)

@@ -7,6 +7,11 @@ generation (`cms/cache_invalidation.py`), which makes every older entry a miss a
 `get_many` reads the entry and the current generation together. An entry also never outlives
 the next `expire_at` of a live page, when the publication rule starts hiding that page.
 
+Without Redis (the embedded default, or several processes with no REDIS_URL) each process's
+cache is its own memory, which another process's change cannot reach: the generation is then
+read from the database (`freshness.generation`) for every cached answer, and bumped in the
+transaction of the change.
+
 In front of Redis, each process keeps entries in memory too (`memory_cache.py`), checked
 against the generation the invalidation channel pushes (`invalidation.py`); while that channel
 is down, against the shared generation, read on every request.
@@ -28,6 +33,7 @@ from django.utils import timezone
 from graphql import GraphQLError, parse, print_ast
 from wagtail.models import Page, Revision
 
+from freshness import generation as database_generation
 from ops.resilient_cache import cache_is_up
 
 from . import invalidation, memory_cache
@@ -116,15 +122,24 @@ def channel_state() -> str | None:
     return layer.listener.state
 
 
+def shared() -> bool:
+    """Whether every process reads the same cache (Redis), and hears its generation."""
+    return hasattr(cache, "redis_client")
+
+
 def lookup(key: str) -> tuple[CachedResponse | None, int]:
     """The entry for `key` if it is of the current generation, and that generation."""
-    hit = memory_lookup(key)
-    if hit is not None:
-        return hit, None
-    found = cache.get_many([key, GENERATION_KEY])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        generation = start_generation(default=1)
+    if shared():
+        hit = memory_lookup(key)
+        if hit is not None:
+            return hit, None
+        found = cache.get_many([key, GENERATION_KEY])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            generation = start_generation(default=1)
+    else:
+        generation = database_generation.current()
+        found = {key: cache.get(key)}
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
         response = CachedResponse(body=entry[1], etag=entry[2], expires_at=entry[3])
@@ -185,6 +200,9 @@ def bump_generation(confirm: bool = True) -> None:
 
     With `confirm`, it returns once every process keeping responses in memory has heard.
     """
+    if not shared():
+        database_generation.bump()
+        return
     lost = False
     try:
         generation = cache.incr(GENERATION_KEY)

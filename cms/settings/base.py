@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "reviews",
     "ops",
     "webhooks",
+    "freshness",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
