@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
-from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction, Site
+from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.graphql.response_cache import bump_generation
@@ -35,6 +35,8 @@ def connect() -> None:
         Muscle,
         Redirect,
         Site,
+        # A collection moved under a restricted one hides its images.
+        Collection,
         PageViewRestriction,
         CollectionViewRestriction,
     ):

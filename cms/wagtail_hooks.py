@@ -21,3 +21,12 @@ def hide_pages_below_unpublished_parents(page: Page, request: HttpRequest, args,
     """Unpublishing a parent without its descendants hides them from the HTML front end too."""
     if Visibility.for_request(request).under_unpublished_parent(page):
         raise Http404
+
+
+@hooks.register("after_bulk_action")
+def bulk_action_changed_content(request, action_type, objects, action_class_instance) -> None:
+    """Wagtail's bulk actions write with `QuerySet.update()` (images added to a collection,
+    pages moved), which sends no model signal: announce the change here."""
+    from .cache_invalidation import content_changed
+
+    content_changed()

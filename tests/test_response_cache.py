@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import F
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import PageViewRestriction
@@ -205,3 +205,30 @@ def test_editors_neither_read_nor_fill_the_cache(client, django_user_model):
 def test_the_cache_can_be_turned_off(client):
     ask(client)
     assert ask(client)["X-Cache"] == "MISS"
+
+
+@pytest.mark.django_db
+def test_images_added_to_a_private_collection_by_the_bulk_action_leave_the_cache(client):
+    """Wagtail's "Add to collection" bulk action updates rows without model signals."""
+    from django.contrib.auth import get_user_model
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    query = '{ procedure(slug: "calf-liposuction") { image { alt } } }'
+    private = Collection.get_first_root_node().add_child(name="Private pictures")
+    CollectionViewRestriction.objects.create(collection=private, restriction_type="login")
+    assert ask(client, query).json()["data"]["procedure"]["image"] is not None
+    assert ask(client, query)["X-Cache"] == "HIT"
+    image = ProcedurePage.objects.get(slug="calf-liposuction").image
+
+    editor = Client()
+    editor.force_login(get_user_model().objects.create_superuser("bulk", "b@example.com", "pw"))
+    response = editor.post(
+        f"/admin/bulk/images/cmsimage/add_to_collection/?id={image.pk}",
+        {"collection": private.pk},
+    )
+    assert response.status_code == 302, response.content[:500]
+    image.refresh_from_db()
+    assert image.collection_id == private.pk
+    answer = ask(client, query)
+    assert answer["X-Cache"] == "MISS"
+    assert answer.json()["data"]["procedure"]["image"] is None
