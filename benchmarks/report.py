@@ -3,7 +3,7 @@
 import statistics
 from pathlib import Path
 
-from . import fairness
+from . import fairness, worst
 from .queries import CONTRACT_QUERIES
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -311,6 +311,7 @@ def write_report(results: dict) -> None:
             lambda match: cell(load, "rps", ".0f", **match),
         ),
         *profile_section(results.get("profiles", [])),
+        *worst.section(results.get("worst"), max(sizes)),
         *fairness.section(results.get("fairness", []), max(sizes)),
         "",
         "![chart](chart.png)",

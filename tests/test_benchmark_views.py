@@ -50,3 +50,19 @@ def test_plain_procedure_and_article_match_the_api(client):
     assert view["benefits"] == api["benefits"]
     assert {p["slug"] for p in view["procedures"]} == {p["slug"] for p in api["procedures"]}
     assert len(view["body"]) == len(api["body"])
+
+
+def test_the_worst_query_cell_runs_every_allowed_shape_without_a_server_error():
+    """`make bench`'s search for the most expensive allowed shapes, on the seed site (chains of
+    up to two tree fields here; three in the benchmark)."""
+    from benchmarks import worst
+
+    found = worst.measure(top=3, max_chain=2)
+    assert found["tried"] == len(worst.ROOTS) * (1 + 6 + 36)
+    assert found["ran"] + found["refused"] == found["tried"]
+    assert found["ran"] > 0
+    assert found["server_errors"] == 0
+    assert len(found["worst"]) == 3
+    assert found["worst"][0]["ms"] >= found["worst"][-1]["ms"]
+    # The worst shape's document is one the limits allow, at the size reported.
+    assert f"{found['worst'][0]['size']}" in found["worst_document"]
