@@ -15,7 +15,14 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 def service_unavailable() -> JsonResponse:
     response = JsonResponse(
-        {"errors": [{"message": "Service temporarily unavailable; retry shortly."}]},
+        {
+            "errors": [
+                {
+                    "message": "Service temporarily unavailable; retry shortly.",
+                    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+                }
+            ]
+        },
         status=503,
     )
     response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)

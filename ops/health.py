@@ -5,7 +5,6 @@ else: a load balancer probes with its own Host header (often the instance's IP) 
 HTTP, and a probe must never be cached, redirected or throttled.
 """
 
-import threading
 import time
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from . import metrics
+from .deadline import DeadlineError, read_within
 
 _migrations_applied = False
 
@@ -47,10 +47,12 @@ def check_migrations() -> tuple[bool, str]:
 
 
 def check_cache() -> tuple[bool, str]:
-    from .resilient_cache import cache_is_up
+    from .resilient_cache import cache_is_up, refusals
 
     key = "ops:readyz"
     cache.set(key, 1, timeout=30)
+    if refusals.reason is not None and cache_is_up():
+        return False, f"refusing writes ({refusals.reason})"
     if cache.get(key) != 1 or not cache_is_up():
         return False, "unreachable"
     return True, "ok"
@@ -84,35 +86,14 @@ def check_cache_channel() -> tuple[bool, str] | None:
     return False, f"{state}: reading the shared generation on every request"
 
 
-# A hung PostgreSQL (stopped, or its host gone) never answers, and its server-side
-# statement_timeout cannot fire: the probe would hang as the requests do. So `SELECT 1` runs
-# in a thread of its own, on its own connection, with a deadline; the other database checks
-# run only once it has answered.
-_waiting: threading.Thread | None = None
-
-
 def check_database_in_time() -> tuple[bool, str]:
-    """`check_database` within READYZ_TIMEOUT_SECONDS, or a failure; at most one probe
-    thread per process waits on a hung database."""
-    global _waiting
-    timeout = settings.READYZ_TIMEOUT_SECONDS
-    if _waiting is not None and _waiting.is_alive():
-        return False, "an earlier probe is still waiting"
-    outcome: list[tuple[bool, str]] = []
-
-    def probe() -> None:
-        try:
-            outcome.append(check_database())
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    thread = threading.Thread(target=probe, name="readyz", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        _waiting = thread
-        return False, f"no answer within {timeout:g} s"
-    return outcome[0] if outcome else (False, "probe failed")
+    """`check_database` within READYZ_TIMEOUT_SECONDS, or a failure (`ops/deadline.py`: a
+    hung PostgreSQL never answers, and its own statement_timeout cannot fire); the other
+    database checks run only once it has answered."""
+    try:
+        return read_within("readyz", settings.READYZ_TIMEOUT_SECONDS, check_database)
+    except DeadlineError as late:
+        return False, str(late)
 
 
 # A failure of these takes the server out of rotation. Without the cache the API still
@@ -159,6 +140,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "checks": checks,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
+    if failed:
+        payload["code"] = "SERVICE_UNAVAILABLE"  # as the API's 503 errors say it
     return no_store(payload, 503 if failed else 200)
 
 

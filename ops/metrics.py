@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from .deadline import read_within
+
 REQUESTS = Counter(
     "cms_graphql_requests_total",
     "GraphQL requests by operation name and status",
@@ -116,28 +118,37 @@ class MetricsMiddleware:
         return response
 
 
+def database_counts() -> tuple[dict, int, dict]:
+    """Tasks by status, tasks ready to run, webhook deliveries by status."""
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    from webhooks.models import Delivery
+
+    by_status = dict(DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by())
+    ready = DBTaskResult.objects.ready().count()
+    deliveries = dict(Delivery.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return by_status, ready, deliveries
+
+
 class DatabaseCollector:
-    """Task queue depth and failures, webhook deliveries, read from the database at scrape."""
+    """Task queue depth and failures, webhook deliveries, read from the database at scrape,
+    within READYZ_TIMEOUT_SECONDS as `/readyz` reads it (a hung database must not hang the
+    scrape); `cms_metrics_database_up` says whether they could be read."""
 
     def collect(self):
-        from django.db.models import Count
-        from django_tasks_db.models import DBTaskResult
-
-        from webhooks.models import Delivery
-
+        try:
+            by_status, ready, deliveries = read_within(
+                "metrics", settings.READYZ_TIMEOUT_SECONDS, database_counts
+            )
+        except Exception:
+            # Down or hung: /readyz says so; these series are left out of this scrape.
+            yield self.up(0)
+            return
+        yield self.up(1)
         tasks = GaugeMetricFamily(
             "cms_tasks", "Background tasks in the queue table by status", labels=["status"]
         )
-        try:
-            by_status = dict(
-                DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by()
-            )
-            ready = DBTaskResult.objects.ready().count()
-            deliveries = dict(
-                Delivery.objects.values_list("status").annotate(n=Count("id")).order_by()
-            )
-        except Exception:
-            return  # the database is down: /readyz says so; metrics just omit these
         for status, count in by_status.items():
             tasks.add_metric([status.lower()], count)
         yield tasks
@@ -148,6 +159,14 @@ class DatabaseCollector:
         for status, count in deliveries.items():
             webhook.add_metric([status], count)
         yield webhook
+
+    @staticmethod
+    def up(value: int) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "cms_metrics_database_up",
+            "1 if this scrape read the database-derived series in time, else 0",
+            value=value,
+        )
 
 
 def allowed(request: HttpRequest) -> bool:

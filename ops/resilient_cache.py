@@ -6,6 +6,14 @@ waiting for a timeout. An `incr` that could not reach Redis is a content change 
 cache did not hear about (it is only used to bump generations): it is remembered in the
 database and replayed when Redis answers again, by this process on recovery and by the worker,
 so entries stored before the change are never served after the outage.
+
+A read-only Redis (a replica) is taken as unreachable. One that answers but refuses otherwise
+(out of memory under `noeviction`, any other error reply) degrades the same way without
+opening the circuit, as its reads are still good: the refused call is a miss, the response
+comes from the database, one warning is logged until Redis takes a write again. A refused
+`incr` is remembered as in an outage, and the count is deleted (DEL is allowed when Redis is
+full) so that no process serves the entries it would have outdated; where even that is
+refused, the circuit opens.
 """
 
 import contextlib
@@ -15,13 +23,16 @@ import time
 
 from django.conf import settings
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from cms.redis_cache import RedisCache
 
 logger = logging.getLogger(__name__)
 
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# A read-only Redis (a replica, a failover under way) counts as gone: nothing it holds can be
+# outdated by a publish, so nothing it holds may be served (see `refused_increment`).
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
 
 
 class Circuit:
@@ -54,6 +65,29 @@ class Circuit:
 circuit = Circuit()
 
 
+class Refusals:
+    """Per process: whether Redis refused a call (an error reply) since it last took a write."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.lock = threading.Lock()
+
+    def note(self, error: RedisError) -> None:
+        with self.lock:
+            if self.reason is None:
+                logger.warning("Redis cache refused a call (%s); answering without storing", error)
+            self.reason = type(error).__name__
+
+    def clear(self) -> None:
+        if self.reason is not None:
+            with self.lock:
+                self.reason = None
+            logger.warning("Redis cache takes writes again")
+
+
+refusals = Refusals()
+
+
 def cache_is_up() -> bool:
     """False while the circuit is open (Redis failed in the last CACHE_RETRY_SECONDS)."""
     return not circuit.is_open()
@@ -81,16 +115,22 @@ def replay_pending_increments() -> None:
 
 
 class ResilientRedisCache(RedisCache):
-    """`cms.redis_cache.RedisCache` whose calls degrade to misses when Redis is unreachable."""
+    """`cms.redis_cache.RedisCache` whose calls degrade to misses when Redis is unreachable
+    or refuses them."""
 
-    def guarded(self, default, call, *args, **kwargs):
+    def guarded(self, default, call, *args, write: bool = False):
         if circuit.is_open():
             return default
         try:
-            result = call(*args, **kwargs)
+            result = call(*args)
         except UNREACHABLE:
             circuit.trip()
             return default
+        except RedisError as error:
+            refusals.note(error)
+            return default
+        if write:
+            refusals.clear()
         if circuit.close():
             logger.warning("Redis cache reachable again")
             try:
@@ -98,7 +138,7 @@ class ResilientRedisCache(RedisCache):
             except Exception:
                 logger.exception("Could not replay cache increments; the worker will")
             # Read again: what came back before the replay may be an entry it just outdated.
-            return self.guarded(default, call, *args, **kwargs)
+            return self.guarded(default, call, *args, write=write)
         return result
 
     def get(self, key, default=None, version=None):
@@ -111,16 +151,16 @@ class ResilientRedisCache(RedisCache):
         return self.guarded(False, super().has_key, key, version)
 
     def set(self, key, value, timeout=None, version=None):
-        return self.guarded(None, super().set, key, value, timeout, version)
+        return self.guarded(None, super().set, key, value, timeout, version, write=True)
 
     def add(self, key, value, timeout=None, version=None):
-        return self.guarded(False, super().add, key, value, timeout, version)
+        return self.guarded(False, super().add, key, value, timeout, version, write=True)
 
     def set_many(self, data, timeout=None, version=None):
-        return self.guarded(list(data), super().set_many, data, timeout, version)
+        return self.guarded(list(data), super().set_many, data, timeout, version, write=True)
 
     def touch(self, key, timeout=None, version=None):
-        return self.guarded(False, super().touch, key, timeout, version)
+        return self.guarded(False, super().touch, key, timeout, version, write=True)
 
     def delete(self, key, version=None):
         return self.guarded(False, super().delete, key, version)
@@ -139,12 +179,29 @@ class ResilientRedisCache(RedisCache):
             except UNREACHABLE:
                 self.remember_increment(key)
                 return None
+            except RedisError as error:
+                refusals.note(error)
+                self.refused_increment(key, version)
+                return None
         missed = object()
-        result = self.guarded(missed, super().incr, key, delta, version)
+        result = self.guarded(missed, super().incr, key, delta, version, write=True)
         if result is missed:
-            self.remember_increment(key)
+            if circuit.is_open():
+                self.remember_increment(key)
+            else:
+                self.refused_increment(key, version)
             return None
         return result
+
+    def refused_increment(self, key, version=None) -> None:
+        """Redis answered but would not count: remember the increment, and delete the count so
+        no process serves what it outdated (a lost generation starts again above its values).
+        Where Redis refuses that too, nothing is read from it until the circuit closes."""
+        self.remember_increment(key)
+        try:
+            super().delete(key, version)
+        except (RedisError, OSError):
+            circuit.trip()
 
     @staticmethod
     def remember_increment(key: str) -> None:

@@ -24,8 +24,11 @@ page.save_revision().publish()
 """
 
 
-def get(base: str, path: str, timeout: float = 10) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(base + path, headers={"Host": "localhost"})
+METRICS_TOKEN = "fault-test-metrics-token"
+
+
+def get(base: str, path: str, timeout: float = 10, **headers: str) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(base + path, headers={"Host": "localhost", **headers})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
@@ -56,6 +59,7 @@ def stack():
             CACHE_RETRY_SECONDS="0.5",
             REDIS_TIMEOUT_SECONDS="0.3",
             WORKER_SCHEDULE_SECONDS="0.5",
+            METRICS_TOKEN=METRICS_TOKEN,
         )
         restore_into(postgres, env)
         # Served as `make serve` serves: two gthread workers of four threads, preloaded.
@@ -100,10 +104,12 @@ def test_without_postgresql_cached_reads_are_served_and_the_rest_is_503_until_it
         assert headers["Retry-After"] == "5"
         assert headers["Cache-Control"] == "no-store"
         assert body["errors"][0]["message"].startswith("Service temporarily unavailable")
+        assert body["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
         assert get(base, "/healthz")[0] == 200
         status, _, ready = get(base, "/readyz")
         assert status == 503
         assert json.loads(ready)["checks"]["database"]["ok"] is False
+        assert json.loads(ready)["code"] == "SERVICE_UNAVAILABLE"
         assert get(base, "/procedures/")[0] == 503  # a Wagtail view, not the API
     finally:
         postgres.start()
@@ -125,8 +131,9 @@ def test_without_postgresql_cached_reads_are_served_and_the_rest_is_503_until_it
         pytest.fail(f"no worker heartbeat since the restart at {restarted}: {ready!r}")
 
 
-def test_a_hung_postgresql_makes_readyz_answer_503_within_two_seconds(stack):
+def test_a_hung_postgresql_makes_readyz_answer_503_and_metrics_answer_within_two_seconds(stack):
     base, postgres = stack["base"], stack["postgres"]
+    scraper = f"Bearer {METRICS_TOKEN}"
     assert get(base, "/readyz")[0] == 200
     warm, _ = summary(base)
     with postgres.hung():
@@ -137,6 +144,12 @@ def test_a_hung_postgresql_makes_readyz_answer_503_within_two_seconds(stack):
         assert answer.value.code == 503
         body = json.loads(answer.value.read())
         assert body["checks"]["database"] == {"ok": False, "detail": "no answer within 1 s"}
+        assert body["code"] == "SERVICE_UNAVAILABLE"
+        # /metrics reads the database within the same deadline, and says it could not.
+        status, _, metrics = get(base, "/metrics", timeout=2, Authorization=scraper)
+        assert status == 200
+        assert "cms_metrics_database_up 0.0" in metrics.decode()
+        assert "cms_task_queue_depth" not in metrics.decode()
 
         # Cached reads keep flowing (within the same 2 s each), beside requests that wait
         # for the database.
@@ -149,11 +162,16 @@ def test_a_hung_postgresql_makes_readyz_answer_503_within_two_seconds(stack):
         status, headers, body = query(base, '{ procedure(slug: "hung-x") { title } }', timeout=6)
         assert status == 503, body
         assert headers["Retry-After"] == "5"
+        assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     # Once it answers again, so does the probe (the waiting probe thread finishes first).
     deadline = time.monotonic() + 15
     while get(base, "/readyz")[0] != 200:
         assert time.monotonic() < deadline, "not ready again after PostgreSQL resumed"
         time.sleep(0.2)
+    while b"cms_metrics_database_up 1.0" not in get(base, "/metrics", Authorization=scraper)[2]:
+        assert time.monotonic() < deadline, "metrics still without the database after it resumed"
+        time.sleep(0.2)
+    assert b"cms_task_queue_depth" in get(base, "/metrics", Authorization=scraper)[2]
 
 
 def test_a_database_error_outside_any_view_is_a_503_too(rf):
@@ -167,3 +185,11 @@ def test_a_database_error_outside_any_view_is_a_503_too(rf):
         response = server_error(rf.get("/admin/"))
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+    assert json.loads(response.content) == {
+        "errors": [
+            {
+                "message": "Service temporarily unavailable; retry shortly.",
+                "extensions": {"code": "SERVICE_UNAVAILABLE"},
+            }
+        ]
+    }

@@ -1,5 +1,7 @@
 """`/healthz` and `/readyz` for load balancers: JSON, never cached, before host checks."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -42,7 +44,10 @@ def test_readyz_without_a_recent_worker_is_degraded_but_ready_unless_strict(clie
     assert response.status_code == 200
     assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["worker"]["ok"] is False
-    assert client.get("/readyz?strict=1").status_code == 503
+    assert "code" not in response.json()
+    strict = client.get("/readyz?strict=1")
+    assert strict.status_code == 503
+    assert strict.json()["code"] == "SERVICE_UNAVAILABLE"
 
 
 @pytest.mark.django_db
@@ -54,3 +59,28 @@ def test_probes_answer_any_host_over_plain_http_as_load_balancers_send_them(clie
         assert response.status_code == 200, path
     # Everything else still obeys ALLOWED_HOSTS and the HTTPS redirect.
     assert client.get("/graphql/?query={__typename}", HTTP_HOST="10.0.3.7").status_code == 400
+
+
+def test_a_read_past_its_deadline_is_abandoned_and_blocks_its_purpose_until_it_ends():
+    from ops.deadline import DeadlineError, read_within
+
+    release = threading.Event()
+    with pytest.raises(DeadlineError, match=r"^no answer within 0\.1 s$"):
+        read_within("test-hung", 0.1, release.wait)
+    # The abandoned thread still waits: no second one piles up behind it.
+    with pytest.raises(DeadlineError, match="an earlier probe is still waiting"):
+        read_within("test-hung", 0.1, lambda: "never run")
+    assert read_within("test-other", 0.1, lambda: "other purposes are not blocked") == (
+        "other purposes are not blocked"
+    )
+    release.set()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            assert read_within("test-hung", 0.1, lambda: 42) == 42
+            break
+        except DeadlineError:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    with pytest.raises(ZeroDivisionError):
+        read_within("test-hung", 0.1, lambda: 1 / 0)  # the read's own error, raised here

@@ -166,3 +166,88 @@ def test_bad_persisted_queries_are_refused(client, extensions, message):
     response = get(client, QUERY, extensions=extensions)
     assert response.status_code == 400
     assert message in response.json()["errors"][0]["message"]
+
+
+def offer(client, query: str, **extra):
+    """Send a document with its hash, as Apollo's link does after PersistedQueryNotFound."""
+    return client.post(
+        "/graphql/",
+        {
+            "query": query,
+            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}},
+        },
+        content_type="application/json",
+        **extra,
+    )
+
+
+def kept(query: str) -> bool:
+    from django.core.cache import cache
+
+    from cms.graphql.persisted_queries import KEY_PREFIX
+
+    return cache.get(KEY_PREFIX + sha256(query)) is not None
+
+
+@pytest.mark.django_db
+def test_junk_sent_with_its_own_hash_is_not_kept(client):
+    junk = "x" * 5000
+    response = offer(client, junk)
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert not kept(junk)
+    by_hash = get(client, None, extensions=persisted(sha256(junk)))
+    assert by_hash.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ procedure(slug: 1) { nonsense } }", "GRAPHQL_VALIDATION_FAILED"),
+        # Parses and validates, but over the limits: refused as it would be when run.
+        ("{ procedures(perPage: 100000) { items { slug } } }", "QUERY_TOO_COMPLEX"),
+    ],
+)
+def test_a_document_the_api_would_refuse_is_not_kept(client, document, code):
+    response = offer(client, document)
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+    assert "data" not in response.json()
+    assert not kept(document)
+
+
+@pytest.mark.django_db
+def test_an_oversized_persisted_query_is_refused_with_a_code(client, settings):
+    settings.GRAPHQL_PERSISTED_QUERY_MAX_BYTES = 100
+    padded = QUERY + " " * 100
+    response = offer(client, padded, HTTP_ACCEPT="application/graphql-response+json")
+    assert response.status_code == 400
+    assert response["Cache-Control"] == "no-store"
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Persisted query is larger than 100 bytes; send it without "
+                "extensions.persistedQuery.",
+                "extensions": {"code": "PERSISTED_QUERY_TOO_LARGE"},
+            }
+        ]
+    }
+    assert not kept(padded)
+    # Sent as a plain query it runs: only keeping it is refused.
+    assert get(client, padded).json()["data"]["procedure"]["title"] == "Calf Liposuction"
+
+
+@pytest.mark.django_db
+def test_a_valid_document_is_kept_and_then_served_by_its_hash_alone(client):
+    response = offer(client, QUERY)
+    assert response.json()["data"]["procedure"]["title"] == "Calf Liposuction"
+    assert kept(QUERY)
+    by_hash = get(client, None, extensions=persisted(sha256(QUERY)))
+    assert by_hash.json() == response.json()
+
+
+@pytest.mark.django_db
+def test_a_document_offered_by_get_is_kept_even_when_its_response_is_cached(client):
+    get(client, QUERY)  # the response is cached before any client offers the document
+    offered = get(client, QUERY, extensions=persisted(sha256(QUERY)))
+    assert offered.json()["data"]["procedure"]["title"] == "Calf Liposuction"
+    assert kept(QUERY)

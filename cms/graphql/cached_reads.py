@@ -56,13 +56,13 @@ class CachedReadMiddleware:
         try:
             query, variables, operation_name, _ = APIView.get_graphql_params(request, {})
             extensions = persisted_queries.extensions_of(request, None)
-            query = persisted_queries.resolve_query(query, extensions)
+            query, offered = persisted_queries.resolve_query(query, extensions)
         except (
             HttpError,
             persisted_queries.PersistedQueryError,
             persisted_queries.PersistedQueryNotFoundError,
         ):
             return None  # the view answers it, with the error it deserves
-        if not query or asks_for_preview(query):
-            return None
+        if not query or offered is not None or asks_for_preview(query):
+            return None  # a document offered for keeping goes to the view, which keeps it
         return response_cache.cache_key(request, query, variables, operation_name)

@@ -210,7 +210,12 @@ def bump_generation(confirm: bool = True) -> None:
         # Redis lost the count (a restart, a flush): its listener registry may be gone too.
         lost = True
         generation = start_generation()
-    if generation is not None:
+    if generation is None and cache_is_up():
+        # Redis answers but will not count (full under `noeviction`): the count is gone
+        # (`ops/resilient_cache.py` deletes it), and PUBLISH still works. A generation above
+        # every value it had makes each process's memory drop what it holds.
+        announce(invalidation.initial_generation(), confirm=confirm)
+    elif generation is not None:
         announce(generation, confirm=confirm)
         if lost and confirm and hasattr(cache, "redis_client"):
             time.sleep(invalidation.grace_seconds() + settings.REDIS_TIMEOUT_SECONDS)

@@ -36,7 +36,7 @@ from .deadline import (
 from .introspection import NoSchemaIntrospection
 from .limits import QueryLimits
 from .response_cache import CachedResponse
-from .validation import NotAllowedOverGetError, RequestErrors, prepare
+from .validation import NotAllowedOverGetError, PreparedOperation, RequestErrors, prepare
 
 logger = logging.getLogger(__name__)
 
@@ -206,13 +206,21 @@ class APIView(GraphQLView):
             query, variables, operation_name, _ = self.get_graphql_params(request, data)
             try:
                 extensions = persisted_queries.extensions_of(request, data)
-                query = persisted_queries.resolve_query(query, extensions)
+                query, offered = persisted_queries.resolve_query(query, extensions)
             except persisted_queries.PersistedQueryError as error:
                 raise json_error(400, str(error)) from error
+            if offered is not None:
+                self.keep_persisted(request, offered, query, variables, operation_name)
             response = self.respond(request, query, variables, operation_name)
         except persisted_queries.PersistedQueryNotFoundError as missing:
             return self.error_response(
                 200, {"message": missing.message, "extensions": {"code": missing.code}}
+            )
+        except persisted_queries.PersistedQueryTooLargeError as refused:
+            # A request error, shaped as the ones `prepare` finds (400 or 200 by media type).
+            status = 400 if self.media_type == GRAPHQL_RESPONSE_JSON else 200
+            return self.error_response(
+                status, {"message": str(refused), "extensions": {"code": refused.code}}
             )
         except HttpError as error:
             response = error.response
@@ -238,6 +246,16 @@ class APIView(GraphQLView):
         )
         response["Cache-Control"] = "no-store"
         return response
+
+    def keep_persisted(
+        self, request: HttpRequest, digest: str, query: str, variables, operation_name
+    ) -> None:
+        """Keep a document sent with its hash, if the API would run it: within the size cap,
+        parsed and validated with the limits (the outcome is memoized, so running it next
+        costs nothing more). A refused one is answered with its errors when it runs, unkept."""
+        persisted_queries.check_size(query)
+        if not isinstance(self.prepare(request, query, variables, operation_name), RequestErrors):
+            persisted_queries.keep(digest, query)
 
     def respond(self, request: HttpRequest, query, variables, operation_name) -> HttpResponse:
         """Answer from the response cache when it may, else run the query (and maybe store it)."""
@@ -348,25 +366,12 @@ class APIView(GraphQLView):
     ) -> ExecutionResult:
         if not query:
             raise json_error(400, "Must provide query string.")
-        schema = self.schema.graphql_schema
         context = self.get_context(request)
         context.deadline = deadline_from_now()
-        try:
-            prepared = prepare(
-                schema,
-                query,
-                operation_name,
-                variables,
-                QueryLimits.from_settings(),
-                self.validation_rules,
-                by_get=request.method == "GET",
-            )
-        except NotAllowedOverGetError as refused:
-            raise json_error(
-                405, f"Can only perform a {refused} operation from a POST request.", Allow="POST"
-            ) from refused
+        prepared = self.prepare(request, query, variables, operation_name)
         if isinstance(prepared, RequestErrors):
             return prepared
+        schema = self.schema.graphql_schema
         # Every resolver is synchronous: `execute_sync` skips graphql-core's check of every
         # resolved value for an awaitable.
         try:
@@ -394,6 +399,25 @@ class APIView(GraphQLView):
             getattr(self, "request_id", None),
         )
         return ExecutionResult(data=None, errors=[deadline_error()])
+
+    def prepare(
+        self, request: HttpRequest, query: str, variables, operation_name
+    ) -> PreparedOperation | RequestErrors:
+        """The operation to run or the request errors (`validation.prepare`, memoized)."""
+        try:
+            return prepare(
+                self.schema.graphql_schema,
+                query,
+                operation_name,
+                variables,
+                QueryLimits.from_settings(),
+                self.validation_rules,
+                by_get=request.method == "GET",
+            )
+        except NotAllowedOverGetError as refused:
+            raise json_error(
+                405, f"Can only perform a {refused} operation from a POST request.", Allow="POST"
+            ) from refused
 
     def format_error(self, error) -> dict:
         """The error as the spec shapes it, with server faults reduced to a bare message."""

@@ -355,6 +355,11 @@ CACHE_CHANNEL_GRACE_SECONDS = float(os.environ.get("CACHE_CHANNEL_GRACE_SECONDS"
 GRAPHQL_HTTP_MAX_AGE = env_int("GRAPHQL_HTTP_MAX_AGE", 0)
 # Automatic persisted queries: the document text kept for a sha256 hash.
 GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 * 24 * 3600)
+# Only a document that parses and validates is kept, and only up to this size (by default the
+# body limit, so whatever may be sent by POST may be persisted; a GET's query string has none).
+GRAPHQL_PERSISTED_QUERY_MAX_BYTES = env_int(
+    "GRAPHQL_PERSISTED_QUERY_MAX_BYTES", GRAPHQL_LIMITS["MAX_BODY_BYTES"]
+)
 
 # Background tasks (Wagtail's own, webhook deliveries) go to a table in the main database and
 # are run by `manage.py worker` (django-tasks-db), which also runs scheduled publishing.
