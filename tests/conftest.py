@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from wagtail.models import Page
 
+from cms.graphql.rate_limit import local_buckets
 from home.seeding import load_seed
 from procedures.models import ProcedureIndexPage, ProcedurePage
 from reviews.setup import ensure_medical_review
@@ -22,10 +23,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Cached responses and persisted queries must not carry over from one test to another."""
+    """Cached responses, persisted queries and rate limit buckets must not carry over from one
+    test to another."""
     cache.clear()
+    local_buckets.clear()
     yield
     cache.clear()
+    local_buckets.clear()
 
 
 # What Apollo Client 4 sends: GraphQL request errors then come back as 400.

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from unittest.mock import ANY
 
 import pytest
 
@@ -18,13 +19,19 @@ def get(client, query: str | None = QUERY, **params):
 
 @pytest.mark.django_db
 def test_public_get_responses_are_cacheable_and_revalidated(client):
+    ran = get(client)
     response = get(client)
     assert response.status_code == 200
+    assert response["X-Cache"] == "HIT"
     assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
     assert response["ETag"].startswith('"') and len(response["ETag"]) == 34
-    assert "Origin" in response["Vary"]
-    assert "Cookie" not in response.get("Vary", "")
-    assert not response.cookies
+    # The run's copy carries this client's rate limit budget: for its own cache only.
+    assert ran["Cache-Control"] == "private, max-age=0, must-revalidate"
+    assert ran["ETag"] == "W/" + response["ETag"]
+    for each in (ran, response):
+        assert "Origin" in each["Vary"]
+        assert "Cookie" not in each.get("Vary", "")
+        assert not each.cookies
 
 
 @pytest.mark.django_db
@@ -66,14 +73,16 @@ def test_after_a_publish_the_old_etag_gets_the_new_content(client):
 
 
 @pytest.mark.django_db
-def test_the_etag_is_the_same_from_cache_and_from_a_fresh_run(client):
+def test_the_etag_names_the_same_data_from_cache_and_from_a_fresh_run(client):
     first = get(client)
-    assert get(client)["ETag"] == first["ETag"]
+    # Weak from the run: its body adds this client's `extensions.cost`.
+    assert first["ETag"] == "W/" + get(client)["ETag"]
 
 
 @pytest.mark.django_db
 def test_max_age_is_configurable(client, settings):
     settings.GRAPHQL_HTTP_MAX_AGE = 60
+    assert get(client)["Cache-Control"] == "private, max-age=60"
     assert get(client)["Cache-Control"] == "public, max-age=60"
 
 
@@ -124,7 +133,7 @@ def test_persisted_query_round_trip(client):
     assert registered.json()["data"]["procedure"]["title"] == "Calf Liposuction"
     # ... and from then on the hash alone, by GET, with HTTP caching.
     by_hash = get(client, None, extensions=persisted(digest))
-    assert by_hash.json() == registered.json()
+    assert by_hash.json()["data"] == registered.json()["data"]
     assert by_hash["Cache-Control"] == "public, max-age=0, must-revalidate"
     again = client.get(
         "/graphql/", {"extensions": persisted(digest)}, HTTP_IF_NONE_MATCH=by_hash["ETag"]
@@ -149,7 +158,10 @@ def test_persisted_query_with_variables_by_get(client):
         extensions=persisted(sha256(query)),
         variables=json.dumps({"slug": "selective-neurectomy"}),
     )
-    assert response.json() == {"data": {"procedure": {"title": "Selective Neurectomy"}}}
+    assert response.json() == {
+        "data": {"procedure": {"title": "Selective Neurectomy"}},
+        "extensions": ANY,  # this client's cost (tests/test_rate_limits.py)
+    }
 
 
 @pytest.mark.django_db
@@ -242,7 +254,7 @@ def test_a_valid_document_is_kept_and_then_served_by_its_hash_alone(client):
     assert response.json()["data"]["procedure"]["title"] == "Calf Liposuction"
     assert kept(QUERY)
     by_hash = get(client, None, extensions=persisted(sha256(QUERY)))
-    assert by_hash.json() == response.json()
+    assert by_hash.json()["data"] == response.json()["data"]
 
 
 @pytest.mark.django_db

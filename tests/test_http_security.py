@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from axes.models import AccessAttempt
@@ -165,7 +166,7 @@ def test_production_turns_off_introspection_and_graphiql(tmp_path):
     assert probe["introspection_status"] == 400
     assert "introspection is disabled" in probe["introspection"]["errors"][0]["message"]
     # Clients add __typename everywhere; it is not schema introspection and must keep working.
-    assert probe["typename"] == {"data": {"__typename": "Query"}}
+    assert probe["typename"] == {"data": {"__typename": "Query"}, "extensions": ANY}
     assert probe["insecure"] == 301  # plain HTTP is sent to HTTPS
 
 

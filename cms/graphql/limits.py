@@ -58,11 +58,20 @@ def limit_error(message: str) -> GraphQLError:
 def limits_rule(
     operation: OperationDefinitionNode, variables: dict, limits: "QueryLimits"
 ) -> type[ValidationRule]:
-    """A validation rule that reports the limit errors of `operation` (one walk, at the top)."""
+    """A validation rule that reports the limit errors of `operation` (one walk, at the top).
+
+    The rule class is made for this one operation; after validation its `cost` holds the
+    operation's cost (None if a limit other than the cost was exceeded), which the rate limit
+    charges (`rate_limit.py`).
+    """
 
     class QueryLimitsRule(ValidationRule):
+        cost: int | None = None
+
         def enter_document(self, node, *_args):
-            for error in check_limits(self.context.schema, node, operation, variables, limits):
+            cost, errors = measure(self.context.schema, node, operation, variables, limits)
+            type(self).cost = cost
+            for error in errors:
                 self.report_error(error)
             return BREAK
 
@@ -77,20 +86,31 @@ def check_limits(
     limits: QueryLimits,
 ) -> list[GraphQLError]:
     """The limit errors of `operation`, or an empty list when it is within every bound."""
+    return measure(schema, document, operation, variables, limits)[1]
+
+
+def measure(
+    schema: GraphQLSchema,
+    document,
+    operation: OperationDefinitionNode,
+    variables: dict | None,
+    limits: QueryLimits,
+) -> tuple[int | None, list[GraphQLError]]:
+    """The cost of `operation` (None when the walk stopped at another limit) and its errors."""
     walker = _Walker(schema, document, variables or {}, limits)
     root = schema.get_root_type(operation.operation)
     try:
         cost = walker.cost(operation.selection_set, root, depth=1, size_hint=None)
     except QueryTooComplexError as exceeded:
-        return [limit_error(str(exceeded))]
+        return None, [limit_error(str(exceeded))]
     if cost > limits.max_cost:
-        return [
+        return cost, [
             limit_error(
                 f"Query cost {cost} exceeds the limit of {limits.max_cost}. "
                 "Ask for fewer items per page or fewer nested lists."
             )
         ]
-    return []
+    return cost, []
 
 
 class _Walker:

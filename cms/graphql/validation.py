@@ -55,6 +55,8 @@ class PreparedOperation:
     document: DocumentNode
     operation: OperationDefinitionNode
     variables: dict
+    # The requested cost (`limits.py`), which the rate limit charges before it runs.
+    cost: int
 
 
 def prepare(
@@ -122,7 +124,10 @@ def _prepare(schema, query, operation_name, variables, limits, extra_rules, by_g
     if isinstance(coerced, list):
         return RequestErrors(coerced, "BAD_USER_INPUT")
 
-    errors = validate(schema, document, (limits_rule(operation, coerced, limits),))
+    rule = limits_rule(operation, coerced, limits)
+    errors = validate(schema, document, (rule,))
     if errors:
         return RequestErrors(errors, "QUERY_TOO_COMPLEX")
-    return PreparedOperation(document=document, operation=operation, variables=coerced)
+    return PreparedOperation(
+        document=document, operation=operation, variables=coerced, cost=rule.cost
+    )

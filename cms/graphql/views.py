@@ -21,10 +21,11 @@ from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute_sync
 
+from ops.client_ip import client_ip
 from ops.faults import DATABASE_ERRORS, reraise_database_errors
 from ops.requests import request_id
 
-from . import persisted_queries, request_body, response_cache
+from . import persisted_queries, rate_limit, request_body, response_cache
 from .context import APIContext
 from .deadline import (
     DeadlineExceededError,
@@ -107,6 +108,10 @@ def cache_hit_response(request: HttpRequest, cached: CachedResponse) -> HttpResp
     for name, value in API_SECURITY_HEADERS.items():
         response[name] = value
     response["X-Cache"] = "HIT"
+    held = request.headers.get("If-None-Match", "")
+    if response.status_code == 304 and "W/" + cached.etag in held:
+        # The validator of the copy the client holds: gzipped, or from a run (`respond`).
+        etag = "W/" + cached.etag
     response["ETag"] = etag
     if compressible:
         patch_vary_headers(response, ("Accept-Encoding",))
@@ -116,6 +121,33 @@ def cache_hit_response(request: HttpRequest, cached: CachedResponse) -> HttpResp
             response["Content-Encoding"] = "gzip"
         response["Content-Length"] = str(len(response.content))
     return response
+
+
+class RateLimitedError(HttpError):
+    """The client's bucket holds fewer points than the query costs: nothing ran (429)."""
+
+    def __init__(self, throttle: rate_limit.Throttle) -> None:
+        self.throttle = throttle
+        response = HttpResponse(status=429)
+        response["Retry-After"] = str(throttle.retry_after)
+        super().__init__(response, throttle.refusal())
+
+
+def with_extensions(body: bytes, extensions: dict | None) -> bytes:
+    """`body` (a serialized JSON object) with a top-level `extensions` member added.
+
+    The plain body is what the response cache stores and what the ETag names; this client's
+    copy gains its own cost and budget by appending to the object, not by encoding it again.
+    """
+    if not extensions:
+        return body
+    return body[:-1] + b',"extensions":' + compact_json(extensions).encode() + b"}"
+
+
+def add_rate_limit_headers(response: HttpResponse, throttle: rate_limit.Throttle | None) -> None:
+    if throttle is not None:
+        for name, value in throttle.headers().items():
+            response[name] = value
 
 
 def is_editor(request: HttpRequest) -> bool:
@@ -139,6 +171,8 @@ class APIView(GraphQLView):
     graphiql = False
     query_planning = True
     response_cache = True
+    # The client's bucket once this request was charged (`rate_limit.py`); None if it was not.
+    throttle: rate_limit.Throttle | None = None
 
     def __init__(self, *, query_planning: bool = True, response_cache: bool = True, **kwargs):
         super().__init__(**kwargs)
@@ -266,19 +300,55 @@ class APIView(GraphQLView):
         if key is not None:
             hit, generation = response_cache.lookup(key)
             if hit is not None:
+                # Nothing runs: not charged, and no RateLimit headers (reading the bucket
+                # would cost a Redis round trip on the API's fastest path).
                 return cache_hit_response(request, hit)
-        result = self.execute_graphql_request(request, None, query, variables, operation_name)
+        try:
+            result = self.execute_graphql_request(request, None, query, variables, operation_name)
+        except RateLimitedError as refused:
+            return self.rate_limited_response(refused)
         reraise_database_errors(result)  # database down: 503, not a 200 with errors
         status, body = self.serialize(request, result)
+        # Per client: added to this response only, never to the body the cache stores.
+        extensions, throttle = result.extensions, self.throttle
         if status != 200 or result.errors or not public:
-            response = HttpResponse(body, status=status, content_type=self.media_type)
+            response = HttpResponse(
+                with_extensions(body, extensions), status=status, content_type=self.media_type
+            )
             response["Cache-Control"] = "no-store" if public else "private, no-store"
+            add_rate_limit_headers(response, throttle)
             return response
         cached = CachedResponse(body=body, etag=etag_for(body))
         if key is not None:
             response_cache.store(key, generation, cached)
         response = public_response(request, cached, self.media_type)
         response["X-Cache"] = "MISS" if key is not None else "OFF"
+        if extensions:
+            # The same data as the stored body, not the same bytes: a weak validator.
+            response["ETag"] = "W/" + cached.etag
+            if response.status_code == 200:
+                response.content = with_extensions(body, extensions)
+        if throttle is not None:
+            # This client's budget must not reach another client through a shared cache; the
+            # next request is a response cache hit, which is public.
+            response["Cache-Control"] = response["Cache-Control"].replace("public", "private")
+            add_rate_limit_headers(response, throttle)
+        return response
+
+    def rate_limited_response(self, refused: RateLimitedError) -> HttpResponse:
+        throttle = refused.throttle
+        response = self.error_response(
+            429,
+            {
+                "message": refused.message,
+                "extensions": {
+                    "code": "RATE_LIMITED",
+                    "cost": rate_limit.cost_extension(throttle.requested, throttle),
+                },
+            },
+        )
+        response["Retry-After"] = str(throttle.retry_after)
+        add_rate_limit_headers(response, throttle)
         return response
 
     def serialize(self, request: HttpRequest, result: ExecutionResult) -> tuple[int, bytes]:
@@ -370,7 +440,18 @@ class APIView(GraphQLView):
         context.deadline = deadline_from_now()
         prepared = self.prepare(request, query, variables, operation_name)
         if isinstance(prepared, RequestErrors):
-            return prepared
+            return prepared  # refused before it ran: costs nothing
+        self.throttle = rate_limit.charge(client_ip(request), prepared.cost)
+        if self.throttle is not None and not self.throttle.allowed:
+            raise RateLimitedError(self.throttle)
+        result = self.execute_prepared(request, context, prepared, variables, operation_name)
+        if rate_limit.enabled():
+            result.extensions = {"cost": rate_limit.cost_extension(prepared.cost, self.throttle)}
+        return result
+
+    def execute_prepared(
+        self, request, context: APIContext, prepared, variables, operation_name
+    ) -> ExecutionResult:
         schema = self.schema.graphql_schema
         # Every resolver is synchronous: `execute_sync` skips graphql-core's check of every
         # resolved value for an awaitable.

@@ -280,7 +280,15 @@ CORS_ALLOW_HEADERS = [
     "apollographql-client-version",
     "x-request-id",
 ]
-CORS_EXPOSE_HEADERS = ["ETag", "X-Cache", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "X-Cache",
+    "X-Request-ID",
+    # The rate limit by cost, for apps that pace themselves (cms/graphql/rate_limit.py).
+    "RateLimit",
+    "RateLimit-Policy",
+    "Retry-After",
+]
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -340,6 +348,13 @@ GRAPHQL_MAX_PAGE_NUMBER = env_int("GRAPHQL_MAX_PAGE_NUMBER", 10000)
 GRAPHQL_EXECUTION_DEADLINE_SECONDS = float(
     os.environ.get("GRAPHQL_EXECUTION_DEADLINE_SECONDS", "5")
 )
+# Each client address has a bucket of this many cost points (0: no rate limit), refilled at
+# the restore rate; a query takes its cost from it and is refused (429) when too few are left
+# (cms/graphql/rate_limit.py). In Redis when REDIS_URL is set, else per process. The default
+# is twice the dearest allowed query (GRAPHQL_MAX_COST), refilled in 20 s: an app reading
+# pages never meets it; a client running 50,000-point queries back to back gets one every 10 s.
+GRAPHQL_RATE_LIMIT_POINTS = env_int("GRAPHQL_RATE_LIMIT_POINTS", 100_000)
+GRAPHQL_RATE_LIMIT_RESTORE_PER_SECOND = env_int("GRAPHQL_RATE_LIMIT_RESTORE_PER_SECOND", 5_000)
 # Introspection lets GraphiQL and codegen read the schema; production turns it off.
 GRAPHQL_INTROSPECTION = True
 
