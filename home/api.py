@@ -1,6 +1,7 @@
 """The article's read side of the API: page and body block types, root fields, relation plan."""
 
 import graphene
+from django.db.models import prefetch_related_objects
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
@@ -128,6 +129,7 @@ class ArticlePageNode(Reviewed, graphene.ObjectType):
     def resolve_body(article, info) -> list:
         # Raw block data: no block is converted, and no chosen page is loaded just for its id.
         blocks = []
+        benefits = None
         for raw in article.body.raw_data:
             kind, value, block_id = raw["type"], raw["value"], raw["id"]
             if kind == "heading":
@@ -138,7 +140,9 @@ class ArticlePageNode(Reviewed, graphene.ObjectType):
                 items = [item["value"] if isinstance(item, dict) else item for item in value]
                 blocks.append(ListBlock(id=block_id, items=items))
             elif kind == "benefits":
-                blocks.append(BenefitsBlock(id=block_id, items=benefit_texts(article)))
+                # Read once for every benefits block (from the plan's prefetch when planned).
+                benefits = benefit_texts(article) if benefits is None else benefits
+                blocks.append(BenefitsBlock(id=block_id, items=benefits))
             elif kind == "procedure":
                 found = referenced_procedures(article, info)
                 blocks.append(ProcedureBlock(id=block_id, procedure=found.get(value["procedure"])))
@@ -160,8 +164,10 @@ def referenced_procedures(article: ArticlePage, info) -> dict:
 
 def plan_referenced_procedures(articles: list, tree: dict, context) -> None:
     """One planned query for every procedure the articles show, for `procedures` and the
-    body's procedure blocks alike; and the articles' reviews."""
+    body's procedure blocks alike; the benefits the body's blocks show; the articles' reviews."""
     plan_reviews(articles, tree)
+    if "body" in tree:
+        prefetch_related_objects(articles, "benefits")
     wanted = merge_trees(tree.get("procedures", {}), tree.get("body", {}).get("procedure", {}))
     if "procedures" not in tree and "procedure" not in tree.get("body", {}):
         return

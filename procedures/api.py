@@ -7,7 +7,7 @@ from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
 from cms.graphql.pages import live_pages, page_field, page_list_field, paginated_pages
 from cms.graphql.pagination import paginated_type
-from cms.graphql.planning import Relation, register_plan
+from cms.graphql.planning import Relation, prefetch_pages, register_plan
 from cms.graphql.richtext import public_html
 from reviews.api import CitationNode, Reviewed, plan_reviews
 
@@ -181,8 +181,10 @@ class ProcedurePageNode(Reviewed, graphene.ObjectType):
         planned = getattr(page, "servable_related_procedures", None)
         if planned is not None:
             return planned
+        # Not planned with the page (a preview's draft): planned here, once for this page.
         ids = page.related_procedure_ids()
-        return list(live_pages(ProcedurePage, info).filter(pk__in=ids).order_by("path"))
+        pages = live_pages(ProcedurePage, info).filter(pk__in=ids).order_by("path")
+        return prefetch_pages(pages, info)
 
 
 def plan_facts_and_reviews(pages: list, tree: dict, context) -> None:

@@ -168,7 +168,7 @@ def test_the_probe_finds_the_lookup_fields():
     assert {owner for owner, _ in lookup_fields()} == {"Query"}
 
 
-# The probe selects every readable field two levels deep, far past the cost and field
+# The probe selects every readable field two levels deep, far past the cost, SQL and field
 # limits an app meets; it tests visibility, so the limits are lifted for it.
 @override_settings(
     GRAPHQL_LIMITS={
@@ -177,6 +177,7 @@ def test_the_probe_finds_the_lookup_fields():
         "MAX_FIELDS": 100_000,
         "MAX_TOKENS": 100_000,
         "MAX_COST": 10**12,
+        "MAX_SQL_QUERIES": 10**12,
         "MAX_BODY_BYTES": 10**7,
         "MAX_STRING_LENGTH": 512,
         "DEFAULT_LIST_SIZE": 10,

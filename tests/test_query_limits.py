@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from graphql import OverlappingFieldsCanBeMergedRule, get_introspection_query
 
 from cms.graphql.limits import QueryLimits
 from cms.graphql.schema import schema
-from cms.graphql.validation import prepare
+from cms.graphql.validation import _prepared, prepare
 
 
 def limits(**changes):
@@ -276,3 +277,88 @@ def test_a_repeated_document_is_parsed_and_validated_once():
         )
 
     assert prepared() is prepared()
+
+
+def alternating_muscles(count: int) -> str:
+    """About 8 KB at 490: same-named fields that graphql-core's overlap rule compares pairwise."""
+    return "{ " + " ".join(f"muscles {{ {('name', 'slug')[n % 2]} }}" for n in range(count)) + " }"
+
+
+class CountingOverlapRule(OverlappingFieldsCanBeMergedRule):
+    """graphql-core's own overlap rule, counting the selection sets it enters."""
+
+    entered = 0
+
+    def enter_selection_set(self, *args):
+        type(self).entered += 1
+        return super().enter_selection_set(*args)
+
+
+def prepare_with_counting_rule(query: str):
+    CountingOverlapRule.entered = 0
+    return prepare(
+        schema.graphql_schema,
+        query,
+        None,
+        None,
+        QueryLimits.from_settings(),
+        (CountingOverlapRule,),
+    )
+
+
+@pytest.mark.django_db
+def test_a_document_over_the_field_limit_is_refused_before_graphql_cores_rules(gql):
+    document = alternating_muscles(490)
+    assert len(document) > 8000
+    response = gql.post(document)
+    assert_refused(response, "Query selects more than 300 fields")
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    # The validation pass holding graphql-core's rules never starts for it...
+    refused = prepare_with_counting_rule(document)
+    assert refused.errors[0].extensions["code"] == "QUERY_TOO_COMPLEX"
+    assert CountingOverlapRule.entered == 0
+    # ...and runs, every rule, for a document within the bounds.
+    prepare_with_counting_rule(alternating_muscles(20))
+    assert CountingOverlapRule.entered > 0
+
+
+def test_graphql_cores_rules_still_run_within_the_bounds():
+    conflict = prepare_with_counting_rule("{ muscles { name } muscles: redirects { oldPath } }")
+    assert conflict.errors[0].extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "Fields 'muscles' conflict" in conflict.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "{ unknownField { %s } }",  # the schema is not consulted: unknown fields count too
+        "{ muscles { slug } } fragment Unused on Muscle { %s }",
+        "{ __schema { types { %s } } }",
+    ],
+)
+def test_the_field_limit_counts_what_graphql_cores_rules_would_compare(where):
+    selections = " ".join(f"f: name f: description x{n}: name" for n in range(110))
+    refused = prepare_with_counting_rule(where % selections)
+    assert refused.errors[0].extensions["code"] == "QUERY_TOO_COMPLEX"
+    assert CountingOverlapRule.entered == 0
+
+
+@pytest.mark.django_db
+def test_graphiqls_introspection_query_fits_the_limits(gql):
+    assert_runs(gql.post(get_introspection_query(descriptions=True, specified_by_url=True)))
+
+
+def test_spacing_and_comments_share_one_prepared_operation():
+    texts = [
+        "{ procedures { items { slug } } }",
+        "# a comment\n{\n  procedures {\n    items { slug }\n  }\n}\n",
+        "{procedures{items{slug}}} # another",
+    ]
+    _prepared.cache_clear()
+    outcomes = [
+        prepare(schema.graphql_schema, text, None, None, QueryLimits.from_settings())
+        for text in texts
+    ]
+    info = _prepared.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+    assert outcomes[0] is outcomes[1] is outcomes[2]

@@ -127,8 +127,9 @@ def shared() -> bool:
     return hasattr(cache, "redis_client")
 
 
-def lookup(key: str) -> tuple[CachedResponse | None, int]:
-    """The entry for `key` if it is of the current generation, and that generation."""
+def lookup(key: str) -> tuple[CachedResponse | None, int | None]:
+    """The entry for `key` if it is of the current generation, and that generation (None
+    when not read yet: then `current_generation()` before the query runs)."""
     if shared():
         hit = memory_lookup(key)
         if hit is not None:
@@ -138,14 +139,26 @@ def lookup(key: str) -> tuple[CachedResponse | None, int]:
         if generation is None:
             generation = start_generation(default=1)
     else:
-        generation = database_generation.current()
         found = {key: cache.get(key)}
+        if found[key] is None:
+            # Read before the query runs (`current_generation`), once it is known to run: a
+            # request refused by validation or the rate limit then runs no SQL at all.
+            return None, None
+        generation = database_generation.current()
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
         response = CachedResponse(body=entry[1], etag=entry[2], expires_at=entry[3])
         remember(key, generation, response)
         return response, generation
     return None, generation
+
+
+def current_generation() -> int | None:
+    """The generation a response about to be computed is stored under: read before it runs,
+    so a change committed while it runs makes it a miss."""
+    if shared():
+        return start_generation()
+    return database_generation.current()
 
 
 def store(key: str, generation: int, response: CachedResponse) -> None:

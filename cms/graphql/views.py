@@ -171,6 +171,9 @@ class APIView(GraphQLView):
     graphiql = False
     query_planning = True
     response_cache = True
+    # This request's response cache key, and the content generation its answer is stored under.
+    cache_key: str | None = None
+    cache_generation: int | None = None
     # The client's bucket once this request was charged (`rate_limit.py`); None if it was not.
     throttle: rate_limit.Throttle | None = None
 
@@ -297,8 +300,9 @@ class APIView(GraphQLView):
         key = None
         if public and query and self.response_cache:
             key = response_cache.cache_key(request, query, variables, operation_name)
+        self.cache_key = key
         if key is not None:
-            hit, generation = response_cache.lookup(key)
+            hit, self.cache_generation = response_cache.lookup(key)
             if hit is not None:
                 # Nothing runs: not charged, and no RateLimit headers (reading the bucket
                 # would cost a Redis round trip on the API's fastest path).
@@ -319,8 +323,8 @@ class APIView(GraphQLView):
             add_rate_limit_headers(response, throttle)
             return response
         cached = CachedResponse(body=body, etag=etag_for(body))
-        if key is not None:
-            response_cache.store(key, generation, cached)
+        if key is not None and self.cache_generation is not None:
+            response_cache.store(key, self.cache_generation, cached)
         response = public_response(request, cached, self.media_type)
         response["X-Cache"] = "MISS" if key is not None else "OFF"
         if extensions:
@@ -444,6 +448,8 @@ class APIView(GraphQLView):
         self.throttle = rate_limit.charge(client_ip(request), prepared.cost)
         if self.throttle is not None and not self.throttle.allowed:
             raise RateLimitedError(self.throttle)
+        if self.cache_key is not None and self.cache_generation is None:
+            self.cache_generation = response_cache.current_generation()
         result = self.execute_prepared(request, context, prepared, variables, operation_name)
         if rate_limit.enabled():
             result.extensions = {"cost": rate_limit.cost_extension(prepared.cost, self.throttle)}

@@ -339,6 +339,11 @@ GRAPHQL_LIMITS = {
     # A whole offline-sync page (100 pages, every field) costs about 33,000; lists of pages
     # nested in lists of pages (100 x 100 x 100) cost millions.
     "MAX_COST": env_int("GRAPHQL_MAX_COST", 50000),
+    # An upper estimate of the SQL queries a request runs (cms/graphql/query_costs.py). The
+    # contract queries run 6 to 19 (planned lists cost the same at 5 items as at 100), and
+    # are estimated at about 10 to 40; 100 still lets a page of 10 items ask one tree field
+    # each (about 60), and refuses tree fields nested in tree fields, each run per item.
+    "MAX_SQL_QUERIES": env_int("GRAPHQL_MAX_SQL_QUERIES", 100),
     "MAX_BODY_BYTES": env_int("GRAPHQL_MAX_BODY_BYTES", 32768),
     "MAX_STRING_LENGTH": env_int("GRAPHQL_MAX_STRING_LENGTH", 512),
     "DEFAULT_LIST_SIZE": env_int("GRAPHQL_PAGE_SIZE", 10),
