@@ -4,20 +4,30 @@ from django.db import models
 
 
 class PageEvent(models.Model):
-    """One change to what a URL path serves, recorded as it happens (see `cms/sync.py`).
+    """One change the sync feed reports: to what a URL path serves, to a muscle or to a
+    redirect, recorded as it happens (see `cms/sync.py`).
 
-    Wagtail keeps no row for a page that was deleted or a path a page moved away from, so an
-    offline app could not learn of them from the pages alone.
+    Wagtail keeps no row for a page that was deleted, a path a page moved away from, a muscle
+    or a redirect that was deleted, so an offline app could not learn of them otherwise.
     """
 
     class Kind(models.TextChoices):
         CHANGED = "changed", "Changed"
         REMOVED = "removed", "Removed"
 
-    page_id = models.BigIntegerField(db_index=True)
-    # The page's place in the tree at the time, so each site reads only its own events.
-    tree_path = models.CharField(max_length=255, db_index=True)
-    url_path = models.CharField(max_length=2048, help_text="Public path at the time.")
+    class Subject(models.TextChoices):
+        PAGE = "page", "Page"
+        MUSCLE = "muscle", "Muscle"
+        REDIRECT = "redirect", "Redirect"
+
+    subject = models.CharField(max_length=10, choices=Subject.choices, default=Subject.PAGE)
+    object_id = models.BigIntegerField(db_index=True, help_text="The page, muscle or redirect.")
+    # The page's place in the tree at the time (a redirect's: its site's root page; "" for
+    # muscles and redirects of all sites), so each site reads only its own events.
+    tree_path = models.CharField(max_length=255, db_index=True, blank=True)
+    url_path = models.CharField(
+        max_length=2048, blank=True, help_text="Public path at the time (a redirect's old path)."
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(db_index=True)
 
@@ -25,7 +35,8 @@ class PageEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.url_path} at {self.at:%Y-%m-%d %H:%M:%S}"
+        what = self.url_path or self.object_id
+        return f"{self.kind} {self.subject} {what} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class SeedRecord(models.Model):

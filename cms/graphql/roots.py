@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import graphene
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from graphene.utils.str_converters import to_snake_case
 from wagtail.contrib.redirects.models import Redirect
@@ -24,6 +24,10 @@ MAX_SEARCH_RESULTS = 100
 # A page being published while a sync runs may commit with a slightly earlier timestamp;
 # `until` stays this far behind now, so the next sync sees it (pages may come twice).
 SYNC_OVERLAP = timedelta(seconds=10)
+# The documented offline selection (docs/API.md) at this many entries stays under the cost
+# limit; smaller selections may ask for up to the maximum.
+DEFAULT_SYNC_LIMIT = 50
+MAX_SYNC_LIMIT = 100
 
 
 class Redirect_(graphene.ObjectType):  # noqa: N801 (the model's name is taken)
@@ -49,11 +53,35 @@ class RemovedPage(graphene.ObjectType):
 
 
 class Changes(graphene.ObjectType):
-    """What changed since a time. Apply `removed` (by `urlPath`) first, then upsert `pages`
-    (by `id`): a moved page is in both. A page may come again in the next call."""
+    """What changed since a time. Apply the removals first (`removed` by `id` and `urlPath`,
+    `removedMuscles` by id, `removedRedirects` by old path), then upsert `pages` (by `id`),
+    `muscles` (by `id`) and `redirects` (by `oldPath`): a moved page is in both. A page that
+    shows a changed page, muscle or image is in `pages` too. An entry may come again in the
+    next call."""
 
     pages = graphene.List(graphene.NonNull(Page), required=True)
     removed = graphene.List(graphene.NonNull(RemovedPage), required=True)
+    muscles = graphene.List(
+        graphene.NonNull("procedures.api.MuscleNode"),
+        required=True,
+        description="Muscles published or edited: upsert by `id`.",
+    )
+    removed_muscles = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="Ids of muscles deleted or unpublished: no longer in `muscles`.",
+    )
+    redirects = graphene.List(
+        graphene.NonNull(Redirect_),
+        required=True,
+        description="Redirects of this site added or changed (or whose target page moved, "
+        "or was hidden or shown): upsert by `oldPath`.",
+    )
+    removed_redirects = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Old paths that no longer redirect on this site.",
+    )
     until = graphene.DateTime(required=True, description="Pass as `since` next time.")
     has_more = graphene.Boolean(required=True, description="Call again now with `until`.")
 
@@ -108,8 +136,12 @@ def generic_query() -> type[graphene.ObjectType]:
         changes = graphene.Field(
             graphene.NonNull(Changes),
             since=graphene.DateTime(required=True),
-            limit=graphene.Int(default_value=100, description="At most this many pages (≤ 100)."),
-            description="Pages changed and paths removed since a time, for offline sync.",
+            limit=graphene.Int(
+                default_value=DEFAULT_SYNC_LIMIT,
+                description=f"At most this many entries (≤ {MAX_SYNC_LIMIT}).",
+            ),
+            description="Pages, muscles and redirects changed and removed since a time, for "
+            "offline sync.",
         )
 
         @staticmethod
@@ -137,27 +169,7 @@ def generic_query() -> type[graphene.ObjectType]:
 
         @staticmethod
         def resolve_redirects(root, info):
-            site = Site.find_for_request(info.context.request)
-            redirects = Redirect.objects.filter(Q(site=site) | Q(site__isnull=True))
-            redirects = redirects.select_related("redirect_page").order_by("old_path")
-            visibility = info.context.visibility
-            answer = []
-            for redirect in redirects:
-                target = redirect.redirect_page
-                if target is not None:
-                    new_path = public_url_path(target) if visibility.allows(target) else None
-                    if new_path and redirect.redirect_page_route_path:
-                        new_path = new_path.rstrip("/") + redirect.redirect_page_route_path
-                else:
-                    new_path = redirect.redirect_link or None
-                answer.append(
-                    Redirect_(
-                        old_path=redirect.old_path,
-                        new_path=new_path,
-                        is_permanent=redirect.is_permanent,
-                    )
-                )
-            return answer
+            return redirect_answers(site_redirects(info.context), info.context.visibility)
 
         @staticmethod
         def resolve_preview(root, info, token):
@@ -165,7 +177,7 @@ def generic_query() -> type[graphene.ObjectType]:
             return page if page is not None and type(page) in PAGE_TYPES else None
 
         @staticmethod
-        def resolve_changes(root, info, since: datetime, limit=100):
+        def resolve_changes(root, info, since: datetime, limit=DEFAULT_SYNC_LIMIT):
             return changes_since(info, since, limit)
 
     return GenericQuery
@@ -180,43 +192,127 @@ def servable_in_order(ids: list[int], context) -> list:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def site_redirects(context) -> QuerySet:
+    """The redirects of the request's site and of all sites."""
+    site = Site.find_for_request(context.request)
+    return Redirect.objects.filter(Q(site=site) | Q(site__isnull=True))
+
+
+def redirect_answers(redirects: QuerySet, visibility) -> list[Redirect_]:
+    answer = []
+    for redirect in redirects.select_related("redirect_page").order_by("old_path"):
+        target = redirect.redirect_page
+        if target is not None:
+            new_path = public_url_path(target) if visibility.allows(target) else None
+            if new_path and redirect.redirect_page_route_path:
+                new_path = new_path.rstrip("/") + redirect.redirect_page_route_path
+        else:
+            new_path = redirect.redirect_link or None
+        answer.append(
+            Redirect_(
+                old_path=redirect.old_path,
+                new_path=new_path,
+                is_permanent=redirect.is_permanent,
+            )
+        )
+    return answer
+
+
+def visible_events(context, since: datetime) -> list[PageEvent]:
+    """The events of `[since, now)` this site's readers may learn of, oldest first.
+
+    A page's change counts only while the page is served (a draft's, a scheduled page's or a
+    private page's events never shape the answer, `until` included); a removal only while the
+    page is not served at that path again."""
+    visibility = context.visibility
+    site_root = visibility.site_root_path
+    served = visibility.filter(
+        WagtailPage.objects.filter(content_type__in=page_content_types())
+    ).values("pk")
+    events = list(
+        PageEvent.objects.filter(at__gte=since)
+        .filter(
+            Q(subject=PageEvent.Subject.PAGE, tree_path__startswith=site_root)
+            & (Q(kind=PageEvent.Kind.REMOVED) | Q(object_id__in=served))
+            | Q(subject=PageEvent.Subject.MUSCLE)
+            | Q(subject=PageEvent.Subject.REDIRECT)
+            & (Q(tree_path="") | Q(tree_path__startswith=site_root))
+        )
+        .order_by("at", "pk")
+    )
+    removed_ids = {
+        e.object_id
+        for e in events
+        if e.subject == PageEvent.Subject.PAGE and e.kind == PageEvent.Kind.REMOVED
+    }
+    serving = {
+        (page.pk, public_url_path(page))
+        for page in visibility.filter(WagtailPage.objects.filter(pk__in=removed_ids)).only(
+            "pk", "url_path"
+        )
+    }
+    return [
+        event
+        for event in events
+        if not (
+            event.subject == PageEvent.Subject.PAGE
+            and event.kind == PageEvent.Kind.REMOVED
+            and (event.object_id, event.url_path) in serving
+        )
+    ]
+
+
+def event_entry(event: PageEvent) -> tuple:
+    """What an event adds to the answer; events with the same entry count once."""
+    if event.subject == PageEvent.Subject.REDIRECT:
+        return (event.subject, event.url_path)
+    if event.subject == PageEvent.Subject.MUSCLE:
+        return (event.subject, event.object_id)
+    if event.subject == PageEvent.Subject.PAGE and event.kind == PageEvent.Kind.REMOVED:
+        return (event.subject, event.kind, event.object_id, event.url_path)
+    return (event.subject, event.kind, event.object_id)
+
+
 def changes_since(info, since: datetime, limit: int | None) -> Changes:
-    """Changed pages and removed paths in `[since, end)`, at most `limit` entries, except that
-    the events of one instant (a move, a bulk edit) are never split across two answers."""
-    limit = 100 if limit is None else limit
-    if not 1 <= limit <= 100:
-        raise bad_input(f"limit must be between 1 and 100; got {limit}.")
+    """Changed and removed entries in `[since, end)`, at most `limit`, except that the events
+    of one instant (a move, a bulk edit) are never split across two answers."""
+    from procedures.models import Muscle
+
+    limit = DEFAULT_SYNC_LIMIT if limit is None else limit
+    if not 1 <= limit <= MAX_SYNC_LIMIT:
+        raise bad_input(f"limit must be between 1 and {MAX_SYNC_LIMIT}; got {limit}.")
     try:
         since = since if timezone.is_aware(since) else since.replace(tzinfo=UTC)
         since = since.astimezone(UTC)
     except (OverflowError, ValueError) as error:
         raise bad_input(f"since is out of range: {error}.") from error
     context = info.context
-    site_root = context.visibility.site_root_path
     now = timezone.now()
-    events = PageEvent.objects.filter(at__gte=since, tree_path__startswith=site_root)
-    changed_ids: list[int] = []
-    removed_events: list[PageEvent] = []
     # The window is [since, end); when nothing is left, the next call starts a little before
     # `end`, so a change committing late with an earlier time is not missed.
     end, until, has_more = now, max(since, now - SYNC_OVERLAP), False
+    entries: dict[tuple, PageEvent] = {}
     last_at = None
-    for event in events.order_by("at", "pk").iterator():
-        if len(changed_ids) + len(removed_events) >= limit and event.at != last_at:
+    for event in visible_events(context, since):
+        entry = event_entry(event)
+        if entry in entries:
+            continue
+        if len(entries) >= limit and event.at != last_at:
             end = until = event.at
             has_more = True
             break
         last_at = event.at
-        if event.kind == PageEvent.Kind.REMOVED:
-            removed_events.append(event)
-        elif event.page_id not in changed_ids:
-            changed_ids.append(event.page_id)
-    served = servable_in_order(changed_ids, context)
-    serving = {(page.pk, public_url_path(page)) for page in served}
+        entries[entry] = event
+    changed_ids = [
+        e.object_id
+        for e in entries.values()
+        if e.subject == PageEvent.Subject.PAGE and e.kind == PageEvent.Kind.CHANGED
+    ]
+    served = servable_in_order(list(dict.fromkeys(changed_ids)), context)
     removed = [
-        RemovedPage(id=str(event.page_id), url_path=event.url_path, removed_at=event.at)
-        for event in removed_events
-        if (event.page_id, event.url_path) not in serving
+        RemovedPage(id=str(e.object_id), url_path=e.url_path, removed_at=e.at)
+        for e in entries.values()
+        if e.subject == PageEvent.Subject.PAGE and e.kind == PageEvent.Kind.REMOVED
     ]
     # Expiry hides a page without any event: a public page whose expire_at fell in the window.
     expired = context.visibility.filter_public(
@@ -231,9 +327,20 @@ def changes_since(info, since: datetime, limit: int | None) -> Changes:
         RemovedPage(id=str(page.pk), url_path=public_url_path(page), removed_at=page.expire_at)
         for page in expired.order_by("expire_at", "pk")
     ]
+    muscle_ids = {e.object_id for e in entries.values() if e.subject == PageEvent.Subject.MUSCLE}
+    # The published version only, as the `muscles` root field.
+    muscles = list(Muscle.objects.filter(pk__in=muscle_ids, live=True).order_by("name"))
+    old_paths = {e.url_path for e in entries.values() if e.subject == PageEvent.Subject.REDIRECT}
+    redirects = redirect_answers(
+        site_redirects(context).filter(old_path__in=old_paths), context.visibility
+    )
     return Changes(
         pages=prefetch_pages(served, info, "pages"),
         removed=removed,
+        muscles=muscles,
+        removed_muscles=sorted(str(pk) for pk in muscle_ids - {m.pk for m in muscles}),
+        redirects=redirects,
+        removed_redirects=sorted(old_paths - {r.old_path for r in redirects}),
         until=until,
         has_more=has_more,
     )
