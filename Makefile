@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve soak test test-browser chromium lint format schema bench clean
+.PHONY: install run serve soak test test-browser chromium varnishd varnish lint format schema bench \
+	clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -76,7 +77,27 @@ soak: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: install chromium $(AXE_NPM)/.installed
+# The HTTP cache tests run a real Varnish with varnish-modules' xkey (Debian's packages, never
+# a download); root installs them.
+varnishd:
+	(command -v varnishd || test -x /usr/sbin/varnishd) >/dev/null \
+		&& ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 \
+		|| (apt-get update && apt-get install -y varnish varnish-modules)
+
+# Varnish in front of `make run` or `make serve` (HOST:PORT), on VARNISH_PORT, with the shipped
+# VCL; start the app with HTTP_CACHE_PURGE_URLS=http://127.0.0.1:6081 and GRAPHQL_SHARED_MAX_AGE
+# (README, "HTTP cache in front").
+VARNISH_PORT ?= 6081
+VARNISH_DIR ?= /tmp/cms-varnish
+VARNISH_MEMORY ?= 256m
+varnish: varnishd
+	mkdir -p $(VARNISH_DIR)
+	sed -e 's/BACKEND_HOST/$(HOST)/' -e 's/BACKEND_PORT/$(PORT)/' \
+		freshness/varnish/default.vcl > $(VARNISH_DIR)/default.vcl
+	PATH="$$PATH:/usr/sbin" varnishd -F -j none -a $(HOST):$(VARNISH_PORT) -T none \
+		-f $(VARNISH_DIR)/default.vcl -n $(VARNISH_DIR) -s malloc,$(VARNISH_MEMORY)
+
+test: install chromium varnishd $(AXE_NPM)/.installed
 	$(PY) -m pytest
 
 # Only the browser tests, once (CI runs them on one database; see .ci/run).

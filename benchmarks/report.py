@@ -282,7 +282,9 @@ def write_report(results: dict) -> None:
         "response cache off); **planned** = ours without the response cache; **cached** = "
         "ours from the response cache; **plain** = a hand-written Django JSON view over the ORM "
         "(`benchmarks/plain.py`), for the questions it answers; **floor** = a Django view that "
-        "does nothing. Every request is an anonymous GET.",
+        "does nothing; **varnish** = the list and one procedure through Varnish with the "
+        "shipped VCL (`freshness/varnish/default.vcl`), under load only. Every request is an "
+        "anonymous GET.",
         "",
         *targets(sizes, timing, load, results.get("profiles", [])),
         "",

@@ -9,6 +9,9 @@ contract query (`benchmarks/queries.py`) and each way of answering it:
 - `cached`: ours at `/graphql/`, answered from the response cache;
 - `plain`: a hand-written Django JSON view over the ORM (`benchmarks/plain.py`), where the
   question has one; `hello`, a view that does nothing, is the floor of a Django request;
+- `varnish`: the list and one procedure through a private Varnish with the shipped VCL
+  (`freshness/varnish/default.vcl`) in front of a gunicorn that allows shared caching
+  (`GRAPHQL_SHARED_MAX_AGE`), under load only; left out when varnishd is not installed;
 
 the SQL queries per request and the p50 / p95 latency in process (Django's test client), then
 the requests/s under load through gunicorn (2 workers) driven by wrk. Both run in rounds that
@@ -38,7 +41,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cms.throwaway import free_port, throwaway_postgres
+from cms.throwaway import VarnishUnavailableError, free_port, throwaway_postgres, throwaway_varnish
 
 from . import fairness, machine, worst
 from .report import MODES, RESULTS, write_report
@@ -189,13 +192,24 @@ def measured_paths():
                 yield name, mode, f"/bench/plain/{plain_name}/"
 
 
+# Through Varnish, only the list and one procedure, as apps read most.
+VARNISH_QUERIES = ("procedures (100 per page)", "procedure (one, by slug)")
+
+
+def varnish_paths():
+    from .queries import CONTRACT_QUERIES
+
+    for name in VARNISH_QUERIES:
+        yield name, "varnish", graphql_path("cached", CONTRACT_QUERIES[name][0])
+
+
 def check_answer(status: int, body: bytes, x_cache: str | None, mode: str, where: str) -> None:
     if status != 200:
         fail(f"{where} answered {status}: {body[:300]!r}")
     payload = json.loads(body)
     if payload.get("errors"):
         fail(f"{where} answered errors: {payload['errors']}")
-    if mode == "cached" and x_cache != "HIT":
+    if mode in ("cached", "varnish") and x_cache != "HIT":
         fail(f"{where} was not a cache hit: {x_cache}")
 
 
@@ -331,9 +345,10 @@ def wait_until_idle(master: int) -> None:
 
 
 def fetch_checked(url: str, mode: str, where: str) -> None:
+    header = "X-Cache-Varnish" if mode == "varnish" else "X-Cache"
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
-            status, body, x_cache = response.status, response.read(), response.headers["X-Cache"]
+            status, body, x_cache = response.status, response.read(), response.headers[header]
     except urllib.error.HTTPError as error:
         status, body, x_cache = error.code, error.read(), None
     check_answer(status, body, x_cache, mode, where)
@@ -363,19 +378,37 @@ def wrk(url: str, duration: int) -> float:
     return rps
 
 
+def varnish_in_front(stack: ExitStack, env: dict) -> str | None:
+    """A private Varnish in front of a gunicorn of its own that lets shared caches keep
+    answers (the other cells' gunicorn does not: its SQL and latency stay as served)."""
+    try:
+        backend, _ = stack.enter_context(gunicorn({**env, "GRAPHQL_SHARED_MAX_AGE": "300"}))
+        return stack.enter_context(throwaway_varnish(backend))
+    except VarnishUnavailableError as missing:
+        print(f"  (no Varnish cell: {missing})", flush=True)
+        return None
+
+
 def under_load(size: int, env: dict, duration: int, rounds: int) -> list[dict]:
     """Requests/s per query and mode through gunicorn, in rounds of every cell in a shuffled
     order; each URL is warmed and checked first, and the cached ones checked again after."""
-    cells = [FLOOR, *measured_paths()]
-    rows = {
-        (name, mode): {"size": size, "query": name, "mode": mode, "rps_rounds": [None] * rounds}
-        for name, mode, _ in cells
-    }
-    with gunicorn(env) as (base, master):
+    with gunicorn(env) as (base, master), ExitStack() as stack:
+        bases = {"varnish": varnish_in_front(stack, env)}
+        cells = [FLOOR, *measured_paths(), *(varnish_paths() if bases["varnish"] else ())]
+        rows = {
+            (name, mode): {
+                "size": size,
+                "query": name,
+                "mode": mode,
+                "rps_rounds": [None] * rounds,
+            }
+            for name, mode, _ in cells
+        }
+        base_of = lambda mode: bases.get(mode) or base  # noqa: E731
         for name, mode, path in cells:
             for _ in range(WORKERS):  # both workers warm, and the cache filled
-                urllib.request.urlopen(base + path, timeout=60).read()
-            fetch_checked(base + path, mode, f"{mode} {name} (gunicorn)")
+                urllib.request.urlopen(base_of(mode) + path, timeout=60).read()
+            fetch_checked(base_of(mode) + path, mode, f"{mode} {name} (gunicorn)")
         for number, order in shuffled(cells, rounds, seed=SEED + size):
             for name, mode, path in order:
                 # Stock takes up to a second a request at 5,000 procedures: measured in the
@@ -384,10 +417,11 @@ def under_load(size: int, env: dict, duration: int, rounds: int) -> list[dict]:
                     continue
                 seconds = duration * 2 if mode == "stock" else duration
                 wait_until_idle(master)
-                rows[name, mode]["rps_rounds"][number] = wrk(base + path, seconds)
+                rows[name, mode]["rps_rounds"][number] = wrk(base_of(mode) + path, seconds)
         for name, mode, path in cells:
-            if mode == "cached":
-                fetch_checked(base + path, mode, f"{mode} {name} (gunicorn, after the load)")
+            if mode in ("cached", "varnish"):
+                where = f"{mode} {name} (gunicorn, after the load)"
+                fetch_checked(base_of(mode) + path, mode, where)
     for row in rows.values():
         row["rps"] = statistics.median(rps for rps in row["rps_rounds"] if rps is not None)
         print(f"  {size:>5} {row['query']:<30} {row['mode']:<12} {row['rps']:9.1f} req/s")

@@ -1,4 +1,5 @@
-"""Bump the response cache's generation whenever content the API serves changes."""
+"""Whenever content the API serves changes: bump the response cache's generation, and purge
+the shared HTTP caches in front by the changed object's tags (`freshness/purge.py`)."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -8,19 +9,23 @@ from wagtail.models import Collection, CollectionViewRestriction, Page, PageView
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.graphql.response_cache import bump_generation
+from freshness import purge
 
 
-def content_changed(sender=None, **kwargs) -> None:
+def content_changed(sender=None, instance=None, **kwargs) -> None:
     # Now, for this process and tests, and again once the change is committed: a request that
     # read the old rows before the commit may have stored them under the new generation. Only
     # the second waits for every process to hear it, outside the transaction.
     bump_generation(confirm=False)
     transaction.on_commit(bump_generation)
+    # After the bump is queued: an answer computed between the purge and the bump would be
+    # the old one, so the cache is purged once the generation has moved.
+    purge.after_commit(instance)
 
 
 def page_deleted(sender, instance, **kwargs) -> None:
     if isinstance(instance, Page):
-        content_changed()
+        content_changed(instance=instance)
 
 
 def connect() -> None:

@@ -10,3 +10,17 @@ class ContentGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"content generation {self.value}"
+
+
+class PendingPurge(models.Model):
+    """Tags a shared HTTP cache has still to purge: a purge that failed (the cache was down or
+    slow), or the second purge each change gets once in-flight answers have landed. The worker
+    sends each when it is due and deletes it once the cache acknowledged (`purge.py`)."""
+
+    url = models.CharField(max_length=500)
+    tags = models.TextField(help_text="Space-separated, as the xkey-purge header takes them.")
+    due_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"purge {self.tags} at {self.url}"

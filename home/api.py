@@ -15,6 +15,7 @@ from cms.graphql.planning import (
 )
 from cms.graphql.publication import servable_pages
 from cms.graphql.richtext import public_html
+from freshness.tags import depends_on, page_tags
 from procedures.api import MuscleNode, ProcedurePageNode
 from procedures.models import ProcedurePage, live_muscles
 from reviews.api import Reviewed, plan_reviews
@@ -155,6 +156,8 @@ def benefit_texts(article: ArticlePage) -> list[str]:
 
 def referenced_procedures(article: ArticlePage, info) -> dict:
     """The servable procedures the body refers to, by id: planned, or loaded once here."""
+    # Shown or hidden: one published later must purge this answer too.
+    depends_on(info.context, page_tags(article.referenced_procedure_ids()))
     planned = getattr(article, "planned_procedures", None)
     if planned is None:
         pages = live_pages(ProcedurePage, info).filter(pk__in=article.referenced_procedure_ids())

@@ -13,6 +13,8 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 from wagtail.models import DraftStateMixin, Page, Revision
 
+from freshness import purge
+
 from . import stranded_tasks
 from .models import PendingCacheBump, WorkerHeartbeat
 
@@ -147,6 +149,7 @@ def tick(worker_id: str, started_at) -> None:
         publish_scheduled,
         stranded_tasks.requeue,
         repair_cache,
+        purge.retry_pending,
     ):
         try:
             job()

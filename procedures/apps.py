@@ -6,6 +6,12 @@ class ProceduresConfig(AppConfig):
     verbose_name = "Procedures"
 
     def ready(self) -> None:
+        from freshness import tags
+
         from . import draft_links
+        from .models import Muscle
 
         draft_links.connect()
+        # An answer showing a muscle is tagged m<id>; a change to any purges `muscles` too,
+        # the lists it may join or leave.
+        tags.register(Muscle, "m", tags.MUSCLES)

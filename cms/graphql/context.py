@@ -4,7 +4,7 @@ This object is `info.context` for every resolver, so per-request facts (the visi
 inputs, whether to plan queries) live here rather than as attributes added to the request.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urljoin
 
@@ -21,6 +21,8 @@ class APIContext:
     query_planning: bool = True
     # When execution must stop (`time.monotonic()`), checked by `deadline.DeadlineExecutionContext`.
     deadline: float | None = None
+    # What the answer read (`freshness.tags`): objects, lists and the site, for purging by tag.
+    tags: set[str] = field(default_factory=set)
 
     @cached_property
     def visibility(self) -> Visibility:

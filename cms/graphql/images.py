@@ -14,6 +14,8 @@ from django.conf import settings
 from graphql import GraphQLError
 from wagtail.images.models import Filter
 
+from freshness.tags import depends_on, object_tags
+
 
 class ImageFormat(graphene.Enum):
     """The file format of a rendition."""
@@ -152,6 +154,9 @@ def image_field(source: str, description: str) -> graphene.Field:
 
     def resolve(page, info):
         image = getattr(page, source)
+        if image is not None:
+            # Hidden or not: moving it to a public collection must purge this answer too.
+            depends_on(info.context, object_tags(image))
         if image is None or not info.context.visibility_of_images.allows(image):
             return None
         return image

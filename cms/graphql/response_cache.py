@@ -41,8 +41,9 @@ from . import invalidation, memory_cache
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "graphql:generation"
-# v2: entries carry their expiry time, for the copies kept in memory.
-ENTRY_PREFIX = "graphql:response:v2:"
+# v3: entries carry their expiry time, for the copies kept in memory, their dependency tags
+# and how long shared caches may keep them.
+ENTRY_PREFIX = "graphql:response:v3:"
 # Python's objects around an entry in memory (the dataclass, tuples, the ordered dict's node).
 ENTRY_OVERHEAD = 400
 
@@ -52,6 +53,10 @@ class CachedResponse:
     body: bytes
     etag: str
     expires_at: float = float("inf")
+    # Dependency tags for the HTTP cache headers (`freshness.tags`), and until when (a time)
+    # shared caches may keep the answer (`s-maxage`); 0: not beyond what browsers may.
+    tags: tuple[str, ...] = ()
+    shared_until: float = 0.0
     compressed: bytes | None = field(default=None, repr=False)
 
     def gzipped(self) -> bytes:
@@ -147,7 +152,9 @@ def lookup(key: str) -> tuple[CachedResponse | None, int | None]:
         generation = database_generation.current()
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
-        response = CachedResponse(body=entry[1], etag=entry[2], expires_at=entry[3])
+        response = CachedResponse(
+            body=entry[1], etag=entry[2], expires_at=entry[3], tags=entry[4], shared_until=entry[5]
+        )
         remember(key, generation, response)
         return response, generation
     return None, generation
@@ -165,7 +172,14 @@ def store(key: str, generation: int, response: CachedResponse) -> None:
     timeout = seconds_to_keep()
     if timeout > 0:
         response.expires_at = time.time() + timeout
-        entry = (generation, response.body, response.etag, response.expires_at)
+        entry = (
+            generation,
+            response.body,
+            response.etag,
+            response.expires_at,
+            response.tags,
+            response.shared_until,
+        )
         cache.set(key, entry, timeout=timeout)
         remember(key, generation, response)
 
@@ -186,7 +200,18 @@ def seconds_to_keep() -> int:
     worker has published it, so a web process whose cache the worker cannot reach (the
     embedded default's local memory) serves the new content as soon as it is published.
     """
-    timeout = settings.GRAPHQL_RESPONSE_CACHE_SECONDS
+    return within_clock_changes(settings.GRAPHQL_RESPONSE_CACHE_SECONDS)
+
+
+def shared_until() -> float:
+    """Until when shared HTTP caches may keep an answer computed now (0: not at all): the
+    GRAPHQL_SHARED_MAX_AGE, cut short where content changes by the clock, as entries here are."""
+    seconds = within_clock_changes(settings.GRAPHQL_SHARED_MAX_AGE)
+    return time.time() + seconds if seconds > 0 else 0.0
+
+
+def within_clock_changes(timeout: int) -> int:
+    """`timeout`, cut short by the next page expiry or scheduled go-live (0 once one passed)."""
     if timeout <= 0:
         return 0
     now = timezone.now()

@@ -11,6 +11,7 @@ client that accepts it and 200 as `application/json` otherwise; one that ran get
 import hashlib
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -20,7 +21,9 @@ from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute_sync
+from wagtail.models import Site
 
+from freshness.tags import TagRecordingExecutionContext, header_tags
 from ops.client_ip import client_ip
 from ops.faults import DATABASE_ERRORS, reraise_database_errors
 from ops.requests import request_id
@@ -78,8 +81,20 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+class ExecutionContext(TagRecordingExecutionContext, DeadlineExecutionContext):
+    """graphql-core's executor with the deadline checked and the answer's tags recorded."""
+
+
+# The separator of each tag header's values (Cloudflare's Cache-Tag takes commas).
+TAG_SEPARATORS = {"cache-tag": ","}
+
+
 def public_response(request: HttpRequest, cached: CachedResponse, media_type: str) -> HttpResponse:
-    """A response anyone may reuse, revalidated by its ETag (304 when unchanged)."""
+    """A response anyone may reuse, revalidated by its ETag (304 when unchanged).
+
+    A GET also tells shared caches how long they may keep it (`s-maxage`) and what it depends
+    on (its tags), by which they are purged on every change (`freshness/purge.py`).
+    """
     if request.method == "GET" and cached.etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
@@ -87,7 +102,15 @@ def public_response(request: HttpRequest, cached: CachedResponse, media_type: st
     response["ETag"] = cached.etag
     max_age = settings.GRAPHQL_HTTP_MAX_AGE
     revalidate = "" if max_age else ", must-revalidate"
-    response["Cache-Control"] = f"public, max-age={max_age}{revalidate}"
+    cache_control = f"public, max-age={max_age}{revalidate}"
+    if request.method == "GET":
+        shared = int(cached.shared_until - time.time())
+        if shared > 0:
+            cache_control += f", s-maxage={shared}"
+        if cached.tags:
+            for name in settings.HTTP_CACHE_TAG_HEADERS:
+                response[name] = TAG_SEPARATORS.get(name.lower(), " ").join(cached.tags)
+    response["Cache-Control"] = cache_control
     # CORS headers differ by origin, and the media type by Accept: one copy per pair.
     patch_vary_headers(response, ["Origin", "Accept"])
     return response
@@ -323,6 +346,11 @@ class APIView(GraphQLView):
             add_rate_limit_headers(response, throttle)
             return response
         cached = CachedResponse(body=body, etag=etag_for(body))
+        if settings.GRAPHQL_SHARED_MAX_AGE > 0:
+            # Only shared caches use them: no site lookup otherwise.
+            site = Site.find_for_request(request)
+            cached.tags = tuple(header_tags(self.context.tags, site))
+            cached.shared_until = response_cache.shared_until()
         if key is not None and self.cache_generation is not None:
             response_cache.store(key, self.cache_generation, cached)
         response = public_response(request, cached, self.media_type)
@@ -440,7 +468,7 @@ class APIView(GraphQLView):
     ) -> ExecutionResult:
         if not query:
             raise json_error(400, "Must provide query string.")
-        context = self.get_context(request)
+        context = self.context = self.get_context(request)
         context.deadline = deadline_from_now()
         prepared = self.prepare(request, query, variables, operation_name)
         if isinstance(prepared, RequestErrors):
@@ -470,7 +498,7 @@ class APIView(GraphQLView):
                 variable_values=variables,
                 operation_name=operation_name,
                 middleware=self.get_middleware(request),
-                execution_context_class=DeadlineExecutionContext,
+                execution_context_class=ExecutionContext,
             )
         except DeadlineExceededError:
             return self.past_deadline("execution")

@@ -373,6 +373,16 @@ CACHE_CHANNEL_GRACE_SECONDS = float(os.environ.get("CACHE_CHANNEL_GRACE_SECONDS"
 # Browsers and CDNs may reuse a public response this long without asking; at 0 they revalidate
 # every time with If-None-Match, which costs a 304 and no content is ever older than a publish.
 GRAPHQL_HTTP_MAX_AGE = env_int("GRAPHQL_HTTP_MAX_AGE", 0)
+# Shared caches (Varnish, a CDN) may keep a public answer this long (`s-maxage`; 0: as browsers);
+# each is purged by its dependency tags on every change (freshness/, README "HTTP cache in front").
+GRAPHQL_SHARED_MAX_AGE = env_int("GRAPHQL_SHARED_MAX_AGE", 0)
+# The headers that carry an answer's tags: Varnish xkey, Fastly, Cloudflare.
+HTTP_CACHE_TAG_HEADERS = env_list("HTTP_CACHE_TAG_HEADERS", "xkey,Surrogate-Key,Cache-Tag")
+# An answer that depends on more objects than this is tagged by its site and `many` instead.
+HTTP_CACHE_MAX_TAGS = env_int("HTTP_CACHE_MAX_TAGS", 200)
+# Varnish servers purged by tag once a change commits (`PURGE /` with `xkey-purge`); none: off.
+HTTP_CACHE_PURGE_URLS = env_list("HTTP_CACHE_PURGE_URLS")
+HTTP_CACHE_PURGE_TIMEOUT_SECONDS = float(os.environ.get("HTTP_CACHE_PURGE_TIMEOUT_SECONDS", "2"))
 # Automatic persisted queries: the document text kept for a sha256 hash.
 GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 * 24 * 3600)
 # Only a document that parses and validates is kept, and only up to this size (by default the

@@ -1,0 +1,172 @@
+"""Dependency tags: what an answer read, and what a change makes stale, in one vocabulary.
+
+An answer is tagged with every object it resolved (`p<id>` a page, `i<id>` an image and
+`c<id>` its collection, `m<id>` a muscle), the lists a new object may join (`pages`,
+`muscles`, `redirects`) and its site (`s<id>`). A change is purged by `tags_for_change`,
+which names the same tags for the object that changed, so the two never drift apart.
+"""
+
+from django.conf import settings
+from django.db.models import Model
+from graphql import ExecutionContext
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.images.models import AbstractImage
+from wagtail.models import (
+    Collection,
+    CollectionViewRestriction,
+    Page,
+    PageViewRestriction,
+    Site,
+)
+
+PAGES = "pages"
+MUSCLES = "muscles"
+REDIRECTS = "redirects"
+# Carried, with the site's tag, by an answer that read more objects than a header should list
+# (HTTP_CACHE_MAX_TAGS); every change purges it.
+MANY = "many"
+
+# Root fields that list things a change elsewhere may add to: their answer depends on the list.
+# An unknown root field is taken to list pages (a wasted purge, never a stale answer).
+ROOT_LISTS = {
+    "muscles": {MUSCLES},
+    # A redirect's new path follows its target page's path and visibility.
+    "redirects": {REDIRECTS, PAGES},
+}
+# Root fields that find one object: tagged by what they find, or, when they find nothing,
+# by `pages` (a page published later may be the one asked for).
+ROOT_LOOKUPS = {"page", "procedure", "article", "preview", "__typename"}
+# Fields of an object whose members a change to another page or muscle may show or hide.
+FIELD_LISTS = {
+    "parent": {PAGES},
+    "children": {PAGES},
+    "siblings": {PAGES},
+    "descendants": {PAGES},
+    "ancestors": {PAGES},
+    "relatedProcedures": {PAGES},
+    "muscles": {MUSCLES},
+    "targetMuscles": {MUSCLES},
+}
+# Models tagged by their own prefix; registered by their app (`register`).
+PREFIXES: dict[type[Model], tuple[str, str | None]] = {}
+
+
+def register(model: type[Model], prefix: str, list_tag: str | None = None) -> None:
+    """Tag `model`'s objects `<prefix><pk>`; a change to one also purges `list_tag`."""
+    PREFIXES[model] = (prefix, list_tag)
+
+
+def page_tags(ids) -> set[str]:
+    return {f"p{pk}" for pk in ids}
+
+
+def site_tag(site: Site | None) -> str | None:
+    return None if site is None else f"s{site.pk}"
+
+
+def object_tags(obj) -> set[str]:
+    """The tags of one resolved object (none for what is not a model instance)."""
+    if isinstance(obj, Page):
+        return {f"p{obj.pk}"}
+    if isinstance(obj, AbstractImage):
+        return {f"i{obj.pk}", f"c{obj.collection_id}"}
+    for model, (prefix, _) in PREFIXES.items():
+        if isinstance(obj, model):
+            return {f"{prefix}{obj.pk}"}
+    return set()
+
+
+def depends_on(context, tags) -> None:
+    """Add tags to the answer being computed (a no-op outside an API execution)."""
+    recorded = getattr(context, "tags", None)
+    if recorded is not None:
+        recorded.update(tags)
+
+
+class TagRecordingExecutionContext(ExecutionContext):
+    """graphql-core's executor, recording the tags of each object whose selection it runs
+    (`execute_fields` runs once per object) into `context.tags`."""
+
+    def execute_fields(self, parent_type, source_value, path, fields):
+        tags = getattr(self.context_value, "tags", None)
+        if tags is None:
+            return super().execute_fields(parent_type, source_value, path, fields)
+        names = {key: nodes[0].name.value for key, nodes in fields.items()}
+        if path is None:  # the root
+            for name in names.values():
+                if name not in ROOT_LOOKUPS:
+                    tags.update(ROOT_LISTS.get(name, {PAGES}))
+        else:
+            tags.update(object_tags(source_value))
+            for name in names.values():
+                tags.update(FIELD_LISTS.get(name, ()))
+        result = super().execute_fields(parent_type, source_value, path, fields)
+        found_nothing = path is None and any(
+            name in ROOT_LOOKUPS and result.get(key) is None for key, name in names.items()
+        )
+        if found_nothing:
+            tags.add(PAGES)
+        return result
+
+
+def header_tags(tags: set[str], site: Site | None) -> list[str]:
+    """An answer's tags for its headers, sorted, at most HTTP_CACHE_MAX_TAGS (and its site)."""
+    tags = set(tags)
+    own_site = site_tag(site)
+    if own_site:
+        tags.add(own_site)
+    if len(tags) > settings.HTTP_CACHE_MAX_TAGS:
+        tags = {MANY, own_site} - {None}
+    return sorted(tags)
+
+
+def all_sites() -> set[str]:
+    """Tags that purge every answer: each one carries its site's tag."""
+    return {f"s{pk}" for pk in Site.objects.values_list("pk", flat=True)} | {MANY}
+
+
+def page_and_descendants(page: Page) -> set[str]:
+    # A page's path, visibility and parent show in its descendants' answers.
+    ids = Page.objects.filter(path__startswith=page.path).values_list("pk", flat=True)
+    return page_tags(ids) | {f"p{page.pk}", PAGES}
+
+
+def collection_and_descendants(collection: Collection) -> set[str]:
+    ids = Collection.objects.filter(path__startswith=collection.path).values_list("pk", flat=True)
+    return {f"c{pk}" for pk in ids} | {f"c{collection.pk}"}
+
+
+def tags_for_change(instance=None) -> set[str]:
+    """What to purge when `instance` changed (None: anything may have, e.g. a bulk action).
+
+    Mirrors what `TagRecordingExecutionContext` records, so every answer that read the object,
+    or a list the object may join or leave, carries one of these tags.
+    """
+    if isinstance(instance, Page):
+        tags = page_and_descendants(instance)
+    elif isinstance(instance, PageViewRestriction):
+        # Read again: deleted with its page, the restriction outlives the row it points at.
+        page = Page.objects.filter(pk=instance.page_id).first()
+        tags = page_and_descendants(page) if page else {f"p{instance.page_id}", PAGES}
+    elif isinstance(instance, AbstractImage):
+        tags = {f"i{instance.pk}", f"c{instance.collection_id}"}
+    elif isinstance(instance, Collection):
+        tags = collection_and_descendants(instance)
+    elif isinstance(instance, CollectionViewRestriction):
+        collection = Collection.objects.filter(pk=instance.collection_id).first()
+        tags = collection_and_descendants(collection) if collection else set()
+        tags.add(f"c{instance.collection_id}")
+    elif isinstance(instance, Redirect):
+        tags = {REDIRECTS}
+    elif isinstance(instance, Site):
+        # A hostname, port or default flag moves requests from one site to another.
+        tags = all_sites()
+    elif type(instance) in PREFIXES:
+        prefix, list_tag = PREFIXES[type(instance)]
+        tags = {f"{prefix}{instance.pk}"} | ({list_tag} if list_tag else set())
+    else:
+        tags = all_sites()
+    tags.add(MANY)
+    if len(tags) > settings.HTTP_CACHE_MAX_TAGS:
+        return all_sites()
+    return tags
