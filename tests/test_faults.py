@@ -174,6 +174,51 @@ def test_a_hung_postgresql_makes_readyz_answer_503_and_metrics_answer_within_two
     assert b"cms_task_queue_depth" in get(base, "/metrics", Authorization=scraper)[2]
 
 
+def test_a_full_redis_answers_from_the_database_without_a_500(stack):
+    """Redis at `maxmemory` under `noeviction` (the README's policy) refuses every write."""
+    import hashlib
+
+    import redis
+
+    base, server = stack["base"], stack["redis"]
+    raw = redis.Redis(port=server.port)
+    raw.config_set("maxmemory-policy", "noeviction")
+    fillers = [f"filler:{number}" for number in range(12)]
+    for name in fillers:
+        raw.set(name, b"x" * 256 * 1024)
+    raw.config_set("maxmemory", "2mb")
+    try:
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            raw.set("probe", 1)
+        for slug in ("calf-liposuction", "selective-neurectomy", "not-a-procedure"):
+            document = f'{{ procedure(slug: "{slug}") {{ slug }} muscles {{ name }} }}'
+            status, _, body = query(base, document)
+            assert status == 200, body
+            assert "errors" not in body, body
+        # Registering a persisted query (Apollo's first GET with the document) is no 500 either.
+        document = '{ procedure(slug: "calf-liposuction") { title } }'
+        extensions = json.dumps(
+            {
+                "persistedQuery": {
+                    "version": 1,
+                    "sha256Hash": hashlib.sha256(document.encode()).hexdigest(),
+                }
+            }
+        )
+        status, _, body = get(
+            base,
+            "/graphql/?" + urllib.parse.urlencode({"query": document, "extensions": extensions}),
+        )
+        assert status == 200, body
+        assert json.loads(body)["data"]["procedure"]["title"] == "Calf Liposuction"
+        status, _, ready = get(base, "/readyz")
+        assert status == 200  # degraded: the API serves without the cache
+        assert json.loads(ready)["checks"]["cache"]["ok"] is False
+    finally:
+        raw.config_set("maxmemory", "0")
+        raw.delete(*fillers)
+
+
 def test_a_database_error_outside_any_view_is_a_503_too(rf):
     from django.db.utils import OperationalError
 
