@@ -146,3 +146,36 @@ def section(found: dict | None, size: int) -> list[str]:
             f"| `{row['shape']}` | {row['size']} | {row['ms']:.1f} | {row['sql']} | {outcome} |"
         )
     return ["", *lines]
+
+
+def main() -> None:
+    """Alone, on a throwaway PostgreSQL database: `python -m benchmarks.worst --size 5000`."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--chain", type=int, default=3)
+    args = parser.parse_args()
+
+    from .run import bench_env, grow_to, throwaway_database
+
+    with throwaway_database() as database_url:
+        env = bench_env(database_url)
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("migrate", verbosity=0)
+        call_command("load_seed_content", verbosity=0)
+        grow_to(args.size)
+        found = measure(max_chain=args.chain)
+        print("\n".join(section(found, args.size)))
+        connections.close_all()
+
+
+if __name__ == "__main__":
+    main()
