@@ -78,6 +78,9 @@ def test_a_publish_is_delivered_signed_with_the_page_facts(django_capture_on_com
     assert payload["page"]["urlPath"] == page.url_path
     assert payload["page"]["path"] == "/procedures/calf-liposuction/"
     assert payload["occurredAt"]
+    # The tags to purge, as the API's answers carry them, and a number that grows by commit.
+    assert f"p{page.pk}" in payload["tags"] and "pages" in payload["tags"]
+    assert payload["sequence"] >= 1
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 1, 200)
     assert headers["X-Webhook-Id"] == str(delivery.pk)
@@ -302,3 +305,22 @@ def test_a_delivery_claimed_by_a_sender_that_died_is_sent_once_its_claim_runs_ou
         assert deliver_due() == 1
     assert len(hook.received) == 1
     assert Delivery.objects.get().status == "delivered"
+
+
+@pytest.mark.django_db
+@override_settings(**FAST_RETRIES)
+def test_each_change_gets_a_larger_sequence_number(django_capture_on_commit_callbacks):
+    with receiver(200) as hook:
+        Endpoint.objects.create(name="ordered", url=hook.url)
+        publish("calf-liposuction", "First.", django_capture_on_commit_callbacks)
+        publish("selective-neurectomy", "Second.", django_capture_on_commit_callbacks)
+        publish("calf-liposuction", "Third.", django_capture_on_commit_callbacks)
+        run_worker_until_settled()
+    sent = [json.loads(delivery["body"]) for delivery in hook.received]
+    by_summary = sorted(sent, key=lambda payload: payload["sequence"])
+    assert len({payload["sequence"] for payload in sent}) == 3
+    assert [payload["page"]["slug"] for payload in by_summary] == [
+        "calf-liposuction",
+        "selective-neurectomy",
+        "calf-liposuction",
+    ]

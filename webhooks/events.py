@@ -4,13 +4,16 @@ import json
 import logging
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.utils import timezone
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .models import Delivery, Endpoint
+from freshness.tags import tags_for_change
+
+from .models import Delivery, Endpoint, EventSequence
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,15 @@ def describe(page: Page, event: str, url_path: str | None = None) -> dict:
     }
 
 
+def next_sequence() -> int:
+    """The next event number: the row stays locked until the change commits, so a later
+    commit never carries a smaller number (receivers may get them out of order, or twice)."""
+    with transaction.atomic():
+        if not EventSequence.objects.filter(pk=1).update(value=F("value") + 1):
+            EventSequence.objects.get_or_create(pk=1, defaults={"value": 1})
+        return EventSequence.objects.get(pk=1).value
+
+
 def record(page: Page, event: str, url_path: str | None = None) -> None:
     """Queue a delivery to every endpoint that wants this event for this page type."""
     endpoints = Endpoint.objects.filter(active=True, **{f"on_{event}": True}).filter(
@@ -48,6 +60,10 @@ def record(page: Page, event: str, url_path: str | None = None) -> None:
     if not endpoints.exists():
         return
     facts = describe(page, event, url_path)
+    # What a receiver or a CDN in front of it should purge: the same tags the API's answers
+    # carry (`freshness/tags.py`).
+    facts["tags"] = sorted(tags_for_change(page))
+    facts["sequence"] = next_sequence()
     # Written in the change's own transaction (an outbox): a rolled-back publish announces
     # nothing, and a committed one cannot lose its deliveries to a crash before they are sent.
     # The worker sends only committed rows (`dispatcher`), so never before the commit.

@@ -89,3 +89,13 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} page {self.page_id} to {self.endpoint} ({self.status})"
+
+
+class EventSequence(models.Model):
+    """One row: the number of the last change announced. Taken in the change's transaction
+    with the row locked, so numbers grow in the order changes commit (`events.next_sequence`)."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"event sequence at {self.value}"
