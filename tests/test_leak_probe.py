@@ -93,6 +93,12 @@ def hide(page: Page, case: str) -> None:
         PageViewRestriction.objects.create(page=page, restriction_type="login")
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limit(settings):
+    """The probe sends hundreds of the most expensive allowed queries from one address."""
+    settings.GRAPHQL_RATE_LIMIT_POINTS = 0
+
+
 @pytest.fixture
 def hidden(db, editor_client) -> dict:
     """Hidden pages of every kind, an image of a private collection on a live page, a
