@@ -165,7 +165,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--only", default="", help="only the servers whose name has this")
+    parser.add_argument(
+        "--shape",
+        default="",
+        help="stream this worst-query shape (e.g. procedures.siblings.relatedProcedures) at "
+        "--shape-size, instead of the offline-sync page",
+    )
+    parser.add_argument("--shape-size", type=int, default=10)
     args = parser.parse_args()
+    expensive_query = ""
+    if args.shape:
+        from .worst import document_of
+
+        expensive_query = document_of({"shape": args.shape, "size": args.shape_size})
 
     from .run import bench_env, grow_to, throwaway_database
 
@@ -182,7 +194,7 @@ def main() -> None:
         call_command("load_seed_content", verbosity=0)
         grow_to(args.size)
         connections.close_all()
-        measure(env, args.seconds, args.only)
+        measure(env, args.seconds, args.only, expensive_query)
 
 
 if __name__ == "__main__":
