@@ -15,7 +15,6 @@ Alone, on a throwaway database: `python -m benchmarks.fairness [--size 500] [--s
 """
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -179,21 +178,12 @@ def main() -> None:
 
         expensive_query = document_of({"shape": args.shape, "size": args.shape_size})
 
-    from .run import bench_env, grow_to, throwaway_database
+    from .run import seeded_site
 
-    with throwaway_database() as database_url:
-        env = bench_env(database_url)
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with seeded_site(args.size) as env:
         from django.db import connections
 
-        call_command("migrate", verbosity=0)
-        call_command("load_seed_content", verbosity=0)
-        grow_to(args.size)
-        connections.close_all()
+        connections.close_all()  # the servers open their own
         measure(env, args.seconds, args.only, expensive_query)
 
 

@@ -228,6 +228,28 @@ def shuffled(cells: list, rounds: int, seed: int):
         yield number, cells
 
 
+@contextmanager
+def seeded_site(size: int):
+    """A throwaway database, migrated, seeded and grown to `size` procedures, with Django set
+    up on it; yields the environment its servers run with (the standalone cells' set-up)."""
+    with throwaway_database() as database_url:
+        env = bench_env(database_url)
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("migrate", verbosity=0)
+        call_command("load_seed_content", verbosity=0)
+        grow_to(size)
+        try:
+            yield env
+        finally:
+            connections.close_all()
+
+
 def in_process(size: int, rounds: int) -> list[dict]:
     """SQL queries and latency per query and mode, through Django's test client.
 

@@ -153,30 +153,17 @@ def section(found: dict | None, size: int) -> list[str]:
 def main() -> None:
     """Alone, on a throwaway PostgreSQL database: `python -m benchmarks.worst --size 5000`."""
     import argparse
-    import os
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=5000)
     parser.add_argument("--chain", type=int, default=3)
     args = parser.parse_args()
 
-    from .run import bench_env, grow_to, throwaway_database
+    from .run import seeded_site
 
-    with throwaway_database() as database_url:
-        env = bench_env(database_url)
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connections
-
-        call_command("migrate", verbosity=0)
-        call_command("load_seed_content", verbosity=0)
-        grow_to(args.size)
+    with seeded_site(args.size):
         found = measure(max_chain=args.chain)
         print("\n".join(section(found, args.size)))
-        connections.close_all()
 
 
 if __name__ == "__main__":
