@@ -10,6 +10,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.graphql.response_cache import bump_generation
 from freshness import purge
+from images.renditions import renditions_made
 
 
 def content_changed(sender=None, instance=None, **kwargs) -> None:
@@ -47,6 +48,7 @@ def connect() -> None:
     ):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"cache-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"cache-del-{model}")
+    renditions_made.connect(content_changed, dispatch_uid="cache-renditions-made")
     m2m_changed.connect(
         content_changed,
         sender=PageViewRestriction.groups.through,

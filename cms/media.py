@@ -7,10 +7,13 @@ of private collections (and files that are no image's at all), as Wagtail does f
 """
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 from wagtail.images import get_image_model
+from wagtail.images.utils import verify_signature
+
+from images.renditions import rendition_filter
 
 from .graphql.publication import ImageVisibility
 from .graphql.request_body import text_problem
@@ -44,4 +47,20 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404("No such file.")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = cache_control
+    return response
+
+
+@require_safe
+def serve_rendition(request: HttpRequest, signature: str, image_id: int, spec: str, version: str):
+    """A rendition the worker has not made yet, made now and redirected to: the API hands out
+    this URL (signed, so only specs it gave) instead of decoding the image in its own request.
+    The redirect is short-lived: once made, the rendition's own URL is served `immutable`."""
+    if text_problem(spec) or not verify_signature(signature, image_id, spec):
+        raise Http404("No such file.")
+    image = get_image_model().objects.filter(pk=image_id).first()
+    if image is None or not ImageVisibility.load().allows(image):
+        raise Http404("No such file.")
+    rendition = image.get_rendition(rendition_filter(spec))
+    response = HttpResponseRedirect(rendition.url)
+    response["Cache-Control"] = "public, max-age=60"
     return response

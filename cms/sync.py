@@ -19,6 +19,8 @@ from wagtail.signals import (
     pre_page_move,
 )
 
+from images.renditions import renditions_made
+
 from .dependents import Dependents, dependents
 from .graphql.interfaces import PAGE_TYPES, public_url_path
 from .graphql.publication import Visibility
@@ -283,6 +285,8 @@ def connect() -> None:
     # Before a delete, while the deleted row's links can still be followed.
     post_save.connect(image_edited, sender=image, dispatch_uid="sync-image-save")
     pre_delete.connect(image_edited, sender=image, dispatch_uid="sync-image-delete")
+    # Renditions the answers promised are made: the pages re-sent with their made URLs.
+    renditions_made.connect(image_edited, dispatch_uid="sync-renditions-made")
     post_save.connect(muscle_saved, sender=Muscle, dispatch_uid="sync-muscle-save")
     pre_delete.connect(muscle_deleting, sender=Muscle, dispatch_uid="sync-muscle-delete")
     pre_save.connect(redirect_saving, sender=Redirect, dispatch_uid="sync-redirect-saving")

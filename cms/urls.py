@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.graphql.views import APIView
-from cms.media import serve_media
+from cms.media import serve_media, serve_rendition
 from cms.page_creation import CreateWithoutAutosave
 from cms.page_passwords import authenticate_with_password
 from cms.views import docs
@@ -26,6 +26,12 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("docs/", docs, name="docs"),
+    # A rendition not made yet (images/renditions.py); made on its first fetch.
+    path(
+        "renditions/<str:signature>/<int:image_id>/<str:spec>/<str:version>",
+        serve_rendition,
+        name="rendition",
+    ),
     path("graphql/", api, name="graphql"),
     # Clients write the endpoint both ways; a redirect would turn a POST into a GET.
     path("graphql", api),

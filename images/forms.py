@@ -15,6 +15,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.images.forms import BaseImageForm
 
+from .renditions import prepare_later
+
 PENDING_DIR = "pending-uploads"
 PENDING_NAME = re.compile(rf"^{PENDING_DIR}/[0-9a-f]{{32}}/[\w.\-]+$")
 
@@ -50,3 +52,11 @@ class ImageForm(BaseImageForm):
             f"Your file {basename} is kept: fix the other fields and upload, "
             "or choose another file to replace it."
         )
+
+    def save(self, commit: bool = True):
+        image = super().save(commit=commit)
+        if commit and "file" in self.changed_data:
+            # Wagtail's form deletes the old renditions after the save that enqueued new ones;
+            # without a worker (tasks inline) those were just deleted: make them again.
+            prepare_later([image.pk])
+        return image

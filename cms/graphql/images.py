@@ -1,20 +1,20 @@
 """Images as apps load them: absolute URLs, renditions at allowed widths, square crops.
 
-Renditions are made on request, so a client could fill the disk by asking for every width:
-only `IMAGE_WIDTHS` are made, and an asked width is snapped up to the nearest of them. Each
-image's renditions come from the planner's prefetch (`get_renditions` reads it), so a list
-of images asks the database once for all their renditions.
+A client could fill the disk by asking for every width: only `IMAGE_WIDTHS` are made, and an
+asked width is snapped up to the nearest of them. Each image's renditions come from the
+planner's prefetch (`find_existing_renditions` reads it), so a list of images asks the
+database once for all their renditions; none is made in a reader's request
+(images/renditions.py).
 """
 
-from functools import lru_cache
 from urllib.parse import urljoin
 
 import graphene
 from django.conf import settings
 from graphql import GraphQLError
-from wagtail.images.models import Filter
 
 from freshness.tags import depends_on, object_tags
+from images.renditions import pending_url, rendition_filter
 
 
 class ImageFormat(graphene.Enum):
@@ -45,13 +45,6 @@ def snap_widths(widths: list[int]) -> list[int]:
 def filter_spec(width: int, square: bool, image_format: str) -> str:
     base = f"fill-{width}x{width}" if square else f"width-{width}"
     return base + image_format
-
-
-@lru_cache(maxsize=256)
-def rendition_filter(spec: str) -> Filter:
-    """One `Filter` per spec for the process: a filter parses its spec into operations once,
-    and a list of images would otherwise parse the same few specs once per image."""
-    return Filter(spec=spec)
 
 
 def absolute_media_url(url: str, context) -> str:
@@ -137,16 +130,21 @@ class Image(graphene.ObjectType):
 
 
 def renditions_of(image, info, widths: list[int], square: bool, image_format: str) -> list:
-    specs = [filter_spec(width, square, image_format) for width in snap_widths(widths)]
-    made = image.get_renditions(*(rendition_filter(spec) for spec in specs))
-    return [
-        Rendition(
-            url=absolute_media_url(made[spec].url, info.context),
-            width=made[spec].width,
-            height=made[spec].height,
+    """The renditions the worker made; one it has not made yet is promised, not made here: its
+    size comes from Wagtail's transform (no pixels read) and its URL makes it when fetched."""
+    filters = [rendition_filter(filter_spec(w, square, image_format)) for w in snap_widths(widths)]
+    made = image.find_existing_renditions(*filters)
+    answer = []
+    for chosen in filters:
+        rendition = made.get(chosen)
+        if rendition is not None:
+            url, (width, height) = rendition.url, (rendition.width, rendition.height)
+        else:
+            url, (width, height) = pending_url(image, chosen.spec), chosen.get_transform(image).size
+        answer.append(
+            Rendition(url=absolute_media_url(url, info.context), width=width, height=height)
         )
-        for spec in specs
-    ]
+    return answer
 
 
 def image_field(source: str, description: str) -> graphene.Field:

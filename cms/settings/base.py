@@ -248,9 +248,25 @@ WAGTAIL_HEADLESS_PREVIEW = {
     "ENFORCE_TRAILING_SLASH": True,
 }
 
-# Renditions are made on request, so a client could fill the disk by asking for every width.
-# Only these widths are made; an asked width is snapped up to one of them.
+# A client could fill the disk by asking for every width: only these widths are made; an asked
+# width is snapped up to one of them.
 IMAGE_WIDTHS = (160, 320, 480, 640, 768, 960, 1280, 1600, 1920)
+# Renditions the worker makes when an image is saved or a page using it is published (Wagtail
+# filter specs, comma-separated): by default what `srcSet` gives without arguments, in the
+# original format and WebP, and 160 px squares. Others are made when first fetched, never in
+# an API request (images/renditions.py).
+IMAGE_PREPARED_RENDITIONS = [
+    spec.strip()
+    for spec in os.environ.get(
+        "IMAGE_PREPARED_RENDITIONS",
+        ",".join(
+            [f"width-{w}" for w in (320, 640, 960, 1280, 1920)]
+            + [f"width-{w}|format-webp" for w in (320, 640, 960, 1280, 1920)]
+            + ["fill-160x160"]
+        ),
+    ).split(",")
+    if spec.strip()
+]
 # Image URLs in the API are absolute: from this base (a CDN or bucket) when set, else from
 # the request's own scheme and host, so a phone on the network can load them.
 MEDIA_PUBLIC_URL = os.environ.get("MEDIA_PUBLIC_URL", "")
