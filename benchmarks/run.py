@@ -138,7 +138,7 @@ def grow_to(size: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from cms.graphql.response_cache import bump_generation
+    from freshness.response_cache import bump_generation
     from home.seeding import FACT_FIELDS
     from procedures.models import ProcedureIndexPage, ProcedurePage
 

@@ -6,7 +6,4 @@ class CmsConfig(AppConfig):
     verbose_name = "CMS plumbing"
 
     def ready(self) -> None:
-        from . import cache_invalidation, compare, sync  # noqa: F401 (compare registers itself)
-
-        cache_invalidation.connect()
-        sync.connect()
+        from . import compare  # noqa: F401 (compare registers itself)

@@ -155,7 +155,7 @@ def restore(archive: Path) -> dict:
             if default_storage.exists(name):
                 default_storage.delete(name)
             default_storage.save(name, File(tar.extractfile(member), name=name))
-    from cms.graphql.response_cache import bump_generation
+    from freshness.response_cache import bump_generation
 
     bump_generation()
     return manifest

@@ -5,7 +5,7 @@ from django.db import models
 
 class PageEvent(models.Model):
     """One change the sync feed reports: to what a URL path serves, to a muscle or to a
-    redirect, recorded as it happens (see `cms/sync.py`).
+    redirect, recorded as it happens (see `freshness/sync.py`).
 
     Wagtail keeps no row for a page that was deleted, a path a page moved away from, a muscle
     or a redirect that was deleted, so an offline app could not learn of them otherwise.

@@ -27,6 +27,6 @@ def hide_pages_below_unpublished_parents(page: Page, request: HttpRequest, args,
 def bulk_action_changed_content(request, action_type, objects, action_class_instance) -> None:
     """Wagtail's bulk actions write with `QuerySet.update()` (images added to a collection,
     pages moved), which sends no model signal: announce the change here."""
-    from .cache_invalidation import content_changed
+    from freshness.changes import content_changed
 
     content_changed()

@@ -1,7 +1,7 @@
 """The content generation in the database, for modes without a shared cache.
 
 With Redis, the generation lives there and every process hears bumps on a channel
-(`cms/graphql/invalidation.py`). Without it, each process's cache is its own memory, which
+(`freshness/channel.py`). Without it, each process's cache is its own memory, which
 another process's publish (a second gunicorn worker, the worker publishing a schedule, a
 shell) cannot reach; so the generation lives in the database: one indexed read per cached
 answer, and a bump that commits with the change it announces.

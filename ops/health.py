@@ -73,19 +73,6 @@ def check_worker() -> tuple[bool, str]:
     return True, f"{int(age)}s ago"
 
 
-def check_cache_channel() -> tuple[bool, str] | None:
-    """Whether this process hears content changes; None where it keeps no responses in memory."""
-    # Imported here: the API layer imports ops.
-    from cms.graphql.response_cache import channel_state
-
-    state = channel_state()
-    if state is None:
-        return None
-    if state == "subscribed":
-        return True, state
-    return False, f"{state}: reading the shared generation on every request"
-
-
 def check_database_in_time() -> tuple[bool, str]:
     """`check_database` within READYZ_TIMEOUT_SECONDS, or a failure (`ops/deadline.py`: a
     hung PostgreSQL never answers, and its own statement_timeout cannot fire); the other
@@ -101,7 +88,8 @@ def check_database_in_time() -> tuple[bool, str]:
 # server because Redis or the worker is down would turn a degradation into an outage, so
 # those two are reported (and make `?strict=1` fail, for monitoring) but keep it ready.
 REQUIRED = {"database": check_database_in_time, "migrations": check_migrations}
-DEGRADABLE = {"cache": check_cache, "cache_channel": check_cache_channel, "worker": check_worker}
+# freshness/apps.py adds "cache_channel": whether this process hears content changes.
+DEGRADABLE = {"cache": check_cache, "worker": check_worker}
 ASK_THE_DATABASE = {"migrations", "worker"}
 
 

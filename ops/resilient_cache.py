@@ -22,13 +22,17 @@ import threading
 import time
 
 from django.conf import settings
+from django.dispatch import Signal
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from cms.redis_cache import RedisCache
+from .redis_cache import RedisCache
 
 logger = logging.getLogger(__name__)
+
+# Sent when generation bumps recorded during an outage have been applied to Redis.
+increments_replayed = Signal()
 
 # A read-only Redis (a replica, a failover under way) counts as gone: nothing it holds can be
 # outdated by a publish, so nothing it holds may be served (see `refused_increment`).
@@ -105,17 +109,14 @@ def replay_pending_increments() -> None:
         with contextlib.suppress(ValueError):
             cache.incr(key)
     if pending:
-        # Processes keeping responses in memory must hear of it; imported here, as the
-        # API imports this module.
-        from cms.graphql.response_cache import announce
-
-        announce()
+        # Processes keeping responses in memory must hear of it (freshness/apps.py listens).
+        increments_replayed.send(sender=None)
     if pending and cache_is_up():
         PendingCacheBump.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
 
 
 class ResilientRedisCache(RedisCache):
-    """`cms.redis_cache.RedisCache` whose calls degrade to misses when Redis is unreachable
+    """`ops.redis_cache.RedisCache` whose calls degrade to misses when Redis is unreachable
     or refuses them."""
 
     def guarded(self, default, call, *args, write: bool = False):

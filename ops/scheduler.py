@@ -13,8 +13,6 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 from wagtail.models import DraftStateMixin, Page, Revision
 
-from freshness import purge
-
 from . import stranded_tasks
 from .models import PendingCacheBump, WorkerHeartbeat
 
@@ -142,6 +140,10 @@ def repair_cache() -> None:
             replay_pending_increments()
 
 
+# Periodic jobs of the apps above ops (freshness/apps.py adds its purge retries).
+JOBS: list = []
+
+
 def tick(worker_id: str, started_at) -> None:
     """One round of periodic jobs; each survives the others' failures."""
     for job in (
@@ -149,7 +151,7 @@ def tick(worker_id: str, started_at) -> None:
         publish_scheduled,
         stranded_tasks.requeue,
         repair_cache,
-        purge.retry_pending,
+        *JOBS,
     ):
         try:
             job()

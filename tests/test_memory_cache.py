@@ -16,8 +16,9 @@ from django.core.cache import cache
 from private_servers import redis_server, seeded_copy
 from servers import POSTGRES, app_env, gunicorn, manage, require
 
-from cms.graphql import invalidation, memory_cache, response_cache
-from cms.graphql.response_cache import GENERATION_KEY
+from freshness import channel as invalidation
+from freshness import memory_cache, response_cache
+from freshness.response_cache import GENERATION_KEY
 from procedures.models import ProcedurePage
 
 QUERY = '{ procedure(slug: "calf-liposuction") { summary } }'

@@ -12,8 +12,8 @@ import redis
 from private_servers import redis_server
 from servers import free_port
 
-from cms.graphql import memory_cache
-from cms.graphql.response_cache import GENERATION_KEY
+from freshness import memory_cache
+from freshness.response_cache import GENERATION_KEY
 from ops import resilient_cache
 from procedures.models import ProcedurePage
 

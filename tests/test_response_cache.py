@@ -10,7 +10,7 @@ from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import PageViewRestriction
 
-from cms.graphql import response_cache
+from freshness import response_cache
 from procedures.models import Muscle, ProcedureIndexPage, ProcedurePage
 
 QUERY = '{ procedure(slug: "calf-liposuction") { summary urlPath image { alt } muscles { name } } }'

@@ -18,7 +18,7 @@ QUERY = '{ procedure(slug: "calf-liposuction") { summary } }'
 def redis_cache_settings() -> dict:
     return {
         "default": {
-            "BACKEND": "cms.redis_cache.RedisCache",
+            "BACKEND": "ops.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/0",
             "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
         }

@@ -15,7 +15,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from cms.graphql.limits import QueryLimits, check_limits
 from cms.graphql.schema import schema
 from cms.models import PageEvent
-from cms.sync import record
+from freshness.sync import record
 from home.models import ArticlePage, HomePage
 from procedures.models import Muscle, ProcedureIndexPage, ProcedurePage
 
@@ -314,7 +314,7 @@ def test_finding_what_shows_a_page_costs_queries_per_level_of_embedding_not_per_
 ):
     """Two queries per level of embedding (the seed's procedures nest four deep through
     `relatedProcedures`), and two more: not one per page."""
-    from cms.dependents import dependents
+    from freshness.dependents import dependents
 
     ids = list(ProcedurePage.objects.order_by("pk").values_list("pk", flat=True))
     article = ArticlePage.objects.get().pk

@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from graphene_django.views import HttpError
 
+from freshness import memory_cache, response_cache
 from ops.resilient_cache import cache_is_up
 
-from . import memory_cache, persisted_queries, response_cache
+from . import persisted_queries
 from .views import APIView, asks_for_preview, cache_hit_response
 
 

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from . import memory_cache, request_body
-from .response_cache import GENERATION_KEY
+from freshness import memory_cache
+from freshness.response_cache import GENERATION_KEY
+
+from . import request_body
 
 KEY_PREFIX = "graphql:apq:"
 

@@ -23,12 +23,14 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute_sync
 from wagtail.models import Site
 
+from freshness import response_cache
+from freshness.response_cache import CachedResponse
 from freshness.tags import TagRecordingExecutionContext, header_tags
 from ops.client_ip import client_ip
 from ops.faults import DATABASE_ERRORS, reraise_database_errors
 from ops.requests import request_id
 
-from . import persisted_queries, rate_limit, request_body, response_cache
+from . import persisted_queries, rate_limit, request_body
 from .context import APIContext
 from .deadline import (
     DeadlineExceededError,
@@ -39,7 +41,6 @@ from .deadline import (
 )
 from .introspection import NoSchemaIntrospection
 from .limits import QueryLimits
-from .response_cache import CachedResponse
 from .validation import NotAllowedOverGetError, PreparedOperation, RequestErrors, prepare
 
 logger = logging.getLogger(__name__)

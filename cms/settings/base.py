@@ -23,13 +23,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 INSTALLED_APPS = [
     "cms",
+    # Before the apps whose handlers read what its handlers record (webhooks' events).
+    "freshness",
     "home",
     "procedures",
     "images",
     "reviews",
     "ops",
     "webhooks",
-    "freshness",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -383,7 +384,7 @@ GRAPHQL_INTROSPECTION = True
 GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)
 # With Redis, each process also keeps up to this much of them in memory (0: none), trusted
 # while its invalidation channel answered within CACHE_CHANNEL_GRACE_SECONDS; a publish waits
-# at most that long for a process whose channel dropped (cms/graphql/invalidation.py).
+# at most that long for a process whose channel dropped (freshness/channel.py).
 GRAPHQL_MEMORY_CACHE_MB = env_int("GRAPHQL_MEMORY_CACHE_MB", 64)
 CACHE_CHANNEL_GRACE_SECONDS = float(os.environ.get("CACHE_CHANNEL_GRACE_SECONDS", "2"))
 # Browsers and CDNs may reuse a public response this long without asking; at 0 they revalidate

@@ -8,8 +8,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from cms.graphql.response_cache import bump_generation
 from freshness import purge
+from freshness.response_cache import bump_generation
 from images.renditions import renditions_made
 
 

@@ -1,5 +1,5 @@
 """Records what `changes(since:)` reports: every publish, unpublish, delete, move and privacy
-change of a page, with every page that shows it (`cms/dependents.py`); every muscle and
+change of a page, with every page that shows it (`freshness/dependents.py`); every muscle and
 redirect change; and every image edit, as a change of the pages that show the image."""
 
 from collections.abc import Iterable
@@ -19,12 +19,12 @@ from wagtail.signals import (
     pre_page_move,
 )
 
+from cms.graphql.interfaces import PAGE_TYPES, public_url_path
+from cms.graphql.publication import Visibility
+from cms.models import PageEvent
 from images.renditions import renditions_made
 
 from .dependents import Dependents, dependents
-from .graphql.interfaces import PAGE_TYPES, public_url_path
-from .graphql.publication import Visibility
-from .models import PageEvent
 
 Kind, Subject = PageEvent.Kind, PageEvent.Subject
 
@@ -58,7 +58,7 @@ def record(pages: Iterable[Page], kind: str, url_paths: dict | None = None) -> N
 def api_page_models() -> frozenset[type]:
     """The page types the API serves (registered as the schema is built; a worker or a shell
     records events without having built it)."""
-    from .graphql import schema  # noqa: F401
+    from cms.graphql import schema  # noqa: F401
 
     return frozenset(PAGE_TYPES)
 

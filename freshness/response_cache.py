@@ -3,7 +3,7 @@
 Entries live in Django's cache (Redis when `REDIS_URL` is set, so every app process shares
 them) under a key made of the normalized document, variables, operation name and host. Each
 entry carries the content generation it was computed under; any content change bumps the
-generation (`cms/cache_invalidation.py`), which makes every older entry a miss at once. One
+generation (`freshness/changes.py`), which makes every older entry a miss at once. One
 `get_many` reads the entry and the current generation together. An entry also never outlives
 the next `expire_at` of a live page, when the publication rule starts hiding that page.
 
@@ -36,7 +36,8 @@ from wagtail.models import Page, Revision
 from freshness import generation as database_generation
 from ops.resilient_cache import cache_is_up
 
-from . import invalidation, memory_cache
+from . import channel as invalidation
+from . import memory_cache
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,17 @@ def channel_state() -> str | None:
         return None
     layer.listener.trusted_generation()  # starts it in this process, if it was not
     return layer.listener.state
+
+
+def check_channel() -> tuple[bool, str] | None:
+    """/readyz's `cache_channel`: whether this process hears content changes; None where it
+    keeps no responses in memory."""
+    state = channel_state()
+    if state is None:
+        return None
+    if state == "subscribed":
+        return True, state
+    return False, f"{state}: reading the shared generation on every request"
 
 
 def shared() -> bool:

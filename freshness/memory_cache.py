@@ -13,7 +13,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache
 
-from .invalidation import Listener
+from .channel import Listener
 
 
 class LRU:
