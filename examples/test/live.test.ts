@@ -214,6 +214,16 @@ describe("the example client against the live API", { skip: !API_URL && "API_URL
     assert.ok(requests > 1, "limit 2 should take several requests");
     const slugs = [...store.pages.values()].map((page) => page.slug);
     for (const slug of [...SLUGS, ARTICLE_SLUG]) assert.ok(slugs.includes(slug), slug);
+    // The filter chips come with the pages: the muscles a full list query shows.
+    const { data: chips } = await client().query<{ muscles: { slug: string }[] }>({
+      query: gql`query MusclesForSyncCheck { muscles { slug } }`,
+      fetchPolicy: "no-cache",
+    });
+    assert.ok(chips && chips.muscles.length > 0);
+    assert.deepEqual(
+      [...store.muscles.values()].map((muscle) => muscle.slug).sort(),
+      chips.muscles.map((muscle) => muscle.slug).sort(),
+    );
     assert.ok(!Number.isNaN(Date.parse(store.cursor)));
     // Nothing changed since: one request, nothing new.
     const before = store.pages.size;
