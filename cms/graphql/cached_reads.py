@@ -1,10 +1,12 @@
 """Response cache hits answered before the session, auth, messages and lockout middleware.
 
-An anonymous GET of a cached query needs none of them, and on a hit from memory they were
+An anonymous read of a cached query needs none of them, and on a hit from memory they were
 most of the time the request took. Placed after the middleware every response needs (request
-ids, metrics, security headers, CORS). Anything this cannot answer from the cache (a POST, a
-session cookie, a preview, a miss, a request the view would refuse) goes on to the view
-unchanged, which applies every check and answers it.
+ids, metrics, security headers, CORS). GETs and POSTs alike (Apollo Client POSTs by default):
+a POST body is read with the view's own parser, so a body the view would refuse is never
+answered here. Anything this cannot answer from the cache (a session cookie, a preview, a
+miss, a request the view would refuse) goes on to the view unchanged, which applies every
+check and answers it.
 """
 
 from django.conf import settings
@@ -24,10 +26,12 @@ class CachedReadMiddleware:
         self.get_response = get_response
         endpoint = reverse("graphql")
         self.paths = {endpoint, endpoint.rstrip("/")}
+        # Reads a POST body exactly as the view does (content type, size, JSON nesting).
+        self.parser = APIView()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            request.method == "GET"
+            request.method in ("GET", "POST")
             and request.path_info in self.paths
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         ):
@@ -41,22 +45,49 @@ class CachedReadMiddleware:
         if layer is None:
             key = self.cache_key(request)
         else:
-            # The key is a function of these alone (a persisted hash names one document).
-            raw = (request.META.get("QUERY_STRING", ""), request.scheme, request.get_host())
+            # The key is a function of these alone (a persisted hash names one document; the
+            # content type decides how a POST body is read).
+            raw = (
+                request.META.get("QUERY_STRING", ""),
+                request.scheme,
+                request.get_host(),
+                request.method,
+                request.META.get("CONTENT_TYPE", ""),
+                self.body(request),
+            )
             key = layer.keys.get(raw)
             if key is None:
                 key = self.cache_key(request)
                 if key is not None:
-                    layer.keys.put(raw, key, len(raw[0]) + len(raw[2]) + len(key))
+                    size = len(raw[0]) + len(raw[2]) + len(raw[4]) + len(raw[5]) + len(key)
+                    layer.keys.put(raw, key, size)
             elif not cache_is_up():
                 key = None
         return None if key is None else response_cache.lookup(key)[0]
 
     @staticmethod
-    def cache_key(request: HttpRequest) -> str | None:
+    def body(request: HttpRequest) -> bytes:
+        """A JSON POST's body within the size limit (the view refuses a larger one), else none.
+        Form bodies go to the view: parsing one here would spend Django's only parse of it."""
+        if request.method != "POST" or request.content_type != "application/json":
+            return b""
         try:
-            query, variables, operation_name, _ = APIView.get_graphql_params(request, {})
-            extensions = persisted_queries.extensions_of(request, None)
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return b""
+        if not 0 < declared <= settings.GRAPHQL_LIMITS["MAX_BODY_BYTES"]:
+            return b""
+        return request.body
+
+    def cache_key(self, request: HttpRequest) -> str | None:
+        if request.method == "POST" and not self.body(request):
+            return None  # not JSON, empty or too large: the view answers it
+        try:
+            data = self.parser.parse_body(request)
+            if not isinstance(data, dict):
+                return None  # a batch: the view refuses it
+            query, variables, operation_name, _ = APIView.get_graphql_params(request, data)
+            extensions = persisted_queries.extensions_of(request, data)
             query, offered = persisted_queries.resolve_query(query, extensions)
         except (
             HttpError,
