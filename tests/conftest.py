@@ -8,6 +8,7 @@ from django.test import Client
 from wagtail.models import Page
 
 from cms.graphql.rate_limit import local_buckets
+from freshness.memo import per_generation
 from home.seeding import load_seed
 from procedures.models import ProcedureIndexPage, ProcedurePage
 from reviews.setup import ensure_medical_review
@@ -27,9 +28,11 @@ def empty_cache():
     test to another."""
     cache.clear()
     local_buckets.clear()
+    per_generation.clear()
     yield
     cache.clear()
     local_buckets.clear()
+    per_generation.clear()
 
 
 # What Apollo Client 4 sends: GraphQL request errors then come back as 400.

@@ -10,8 +10,13 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.http import HttpRequest
+from wagtail.models import Site
+
+from freshness.memo import known_generation, per_generation
 
 from .publication import ImageVisibility, Visibility
+
+FOREVER = float("inf")
 
 
 @dataclass
@@ -23,10 +28,34 @@ class APIContext:
     deadline: float | None = None
     # What the answer read (`freshness.tags`): objects, lists and the site, for purging by tag.
     tags: set[str] = field(default_factory=set)
+    # The content generation, when the view read it already (for the response cache).
+    read_generation: int | None = None
+
+    @cached_property
+    def generation(self) -> int | None:
+        """What the per-request facts below are kept under (`freshness/memo.py`)."""
+        return self.read_generation if self.read_generation is not None else known_generation()
+
+    @cached_property
+    def site(self) -> Site | None:
+        """The request's site (Wagtail's rule), set where Wagtail's own lookups find it."""
+        request = self.request
+        if not hasattr(request, "_wagtail_site"):
+            key = ("site", request._get_raw_host(), request.get_port())
+            request._wagtail_site = per_generation.get(
+                self.generation, key, lambda: (Site.find_for_request(request), FOREVER)
+            )
+        return request._wagtail_site
 
     @cached_property
     def visibility(self) -> Visibility:
-        return Visibility.for_request(self.request)
+        site = self.site
+        paths = per_generation.get(
+            self.generation,
+            ("visibility", site.pk if site else None),
+            lambda: Visibility.paths_for_site(site),
+        )
+        return Visibility.of_paths(*paths)
 
     @cached_property
     def media_base(self) -> str:
@@ -40,4 +69,6 @@ class APIContext:
 
     @cached_property
     def visibility_of_images(self) -> ImageVisibility:
-        return ImageVisibility.load()
+        return per_generation.get(
+            self.generation, "images", lambda: (ImageVisibility.load(), FOREVER)
+        )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.signing import BadSignature, TimestampSigner
 from django.db.models import QuerySet
 from graphql import GraphQLResolveInfo
-from wagtail.models import Page, Site
+from wagtail.models import Page
 from wagtail_headless_preview.models import PagePreview
 
 from .arguments import is_database_id
@@ -90,7 +90,7 @@ def find_page(
 
 def site_url_path(info: GraphQLResolveInfo, url_path: str) -> str:
     """Wagtail's stored `url_path` (which starts at the site root page) for a public path."""
-    site = Site.find_for_request(info.context.request)
+    site = info.context.site
     root = site.root_page.url_path if site else "/"
     return root + url_path.strip("/") + "/" if url_path.strip("/") else root
 

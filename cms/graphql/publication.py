@@ -39,9 +39,24 @@ class Visibility:
     @classmethod
     def for_site(cls, site: Site | None) -> "Visibility":
         """The rule for one site's readers, in one query."""
+        return cls.of_paths(*cls.paths_for_site(site)[0])
+
+    @classmethod
+    def of_paths(cls, root_path: str, restricted: tuple, unpublished: tuple) -> "Visibility":
+        return cls(
+            site_root_path=root_path,
+            restricted_paths=restricted,
+            unpublished_parent_paths=unpublished,
+            now=timezone.now(),
+        )
+
+    @staticmethod
+    def paths_for_site(site: Site | None) -> tuple[tuple[str, tuple, tuple], float]:
+        """The rule's paths for one site, in one query, and until when (a `time.time()`)
+        they hold with no change to any row: the next `expire_at` of a page with children."""
         root_path = site.root_page.path if site else "\uffff"
         now = timezone.now()
-        restricted, unpublished = [], []
+        restricted, unpublished, later = [], [], []
         # Password, login and group restrictions alike: an API client passes none.
         rows = (
             Page.objects.annotate(
@@ -50,18 +65,18 @@ class Visibility:
             .filter(
                 Q(restricted=True)
                 | Q(path__startswith=root_path, numchild__gt=0)
-                & (Q(live=False) | Q(expire_at__lte=now))
+                & (Q(live=False) | Q(expire_at__isnull=False))
             )
-            .values_list("path", "restricted")
+            .values_list("path", "restricted", "live", "expire_at")
         )
-        for path, is_restricted in rows:
-            (restricted if is_restricted else unpublished).append(path)
-        return cls(
-            site_root_path=root_path,
-            restricted_paths=tuple(restricted),
-            unpublished_parent_paths=tuple(unpublished),
-            now=now,
-        )
+        for path, is_restricted, live, expire_at in rows:
+            if is_restricted:
+                restricted.append(path)
+            elif not live or expire_at <= now:
+                unpublished.append(path)
+            else:
+                later.append(expire_at.timestamp())
+        return (root_path, tuple(restricted), tuple(unpublished)), min(later, default=float("inf"))
 
     def as_if_live(self, page: Page) -> "Visibility":
         """The rule as it stood while `page` was live: what readers saw before it was

@@ -8,7 +8,6 @@ from django.utils import timezone
 from graphene.utils.str_converters import to_snake_case
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page as WagtailPage
-from wagtail.models import Site
 
 from cms.models import PageEvent
 from cms.search import ranked_ids
@@ -194,7 +193,7 @@ def servable_in_order(ids: list[int], context) -> list:
 
 def site_redirects(context) -> QuerySet:
     """The redirects of the request's site and of all sites."""
-    site = Site.find_for_request(context.request)
+    site = context.site
     return Redirect.objects.filter(Q(site=site) | Q(site__isnull=True))
 
 

@@ -21,7 +21,6 @@ from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, execute_sync
-from wagtail.models import Site
 
 from freshness import response_cache
 from freshness.response_cache import CachedResponse
@@ -349,7 +348,7 @@ class APIView(GraphQLView):
         cached = CachedResponse(body=body, etag=etag_for(body))
         if settings.GRAPHQL_SHARED_MAX_AGE > 0:
             # Only shared caches use them: no site lookup otherwise.
-            site = Site.find_for_request(request)
+            site = self.context.site
             cached.tags = tuple(header_tags(self.context.tags, site))
             cached.shared_until = response_cache.shared_until()
         if key is not None and self.cache_generation is not None:
@@ -479,6 +478,7 @@ class APIView(GraphQLView):
             raise RateLimitedError(self.throttle)
         if self.cache_key is not None and self.cache_generation is None:
             self.cache_generation = response_cache.current_generation()
+        context.read_generation = self.cache_generation
         result = self.execute_prepared(request, context, prepared, variables, operation_name)
         if rate_limit.enabled():
             result.extensions = {"cost": rate_limit.cost_extension(prepared.cost, self.throttle)}
