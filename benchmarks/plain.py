@@ -10,6 +10,7 @@ public sees it, and absolute media URLs.
 
 from django.db.models import Prefetch
 from django.http import JsonResponse
+from wagtail.rich_text import expand_db_html
 
 from cms.graphql.context import APIContext
 from cms.graphql.images import absolute_media_url
@@ -32,6 +33,9 @@ class Answer:
 
     def url(self, url: str) -> str:
         return absolute_media_url(url, self.context)
+
+    def rich_text(self, value) -> str:
+        return public_html(value, self.context)
 
     def image(self, image, *sizes: int) -> dict | None:
         if image is None or not self.images.allows(image):
@@ -68,7 +72,7 @@ def procedure_json(page: ProcedurePage, answer: Answer) -> dict:
         "slug": page.slug,
         "urlPath": public_url_path(page),
         "summary": page.summary,
-        "body": public_html(page.body, answer.context),
+        "body": answer.rich_text(page.body),
         "approach": page.approach,
         "invasiveness": page.invasiveness,
         "permanence": page.permanence,
@@ -159,6 +163,58 @@ def article(request):
             }
         }
     )
+
+
+class Yardstick(Answer):
+    """The leanest fair view: Wagtail's `live().public()` and prefetches, as a hand-written
+    endpoint would do it, with no per-request site, privacy-path or collection lookups (so no
+    site scoping, no hidden ancestors, no private images) and Wagtail's own rich text."""
+
+    def __init__(self, request) -> None:
+        self.context = APIContext(request=request)
+
+    def image(self, image, *sizes: int) -> dict | None:
+        if image is None:
+            return None
+        data = {
+            "url": self.url(image.file.url),
+            "width": image.width,
+            "height": image.height,
+            "alt": image.description,
+        }
+        if sizes:
+            renditions = image.get_renditions(*(f"width-{size}" for size in sizes)).values()
+            data["srcSet"] = ", ".join(f"{self.url(r.url)} {r.width}w" for r in renditions)
+        return data
+
+    def procedures(self):
+        related = ProcedurePage.objects.live().public().order_by("path").select_related("image")
+        return (
+            ProcedurePage.objects.live()
+            .public()
+            .select_related("image")
+            .prefetch_related(
+                "image__renditions",
+                "muscles",
+                Prefetch("related_procedures", queryset=related, to_attr="servable_related"),
+            )
+        )
+
+    def rich_text(self, value) -> str:
+        return expand_db_html(value)
+
+
+def yardstick_procedure(request):
+    answer = Yardstick(request)
+    page = answer.procedures().filter(slug="calf-liposuction").first()
+    return JsonResponse({"procedure": procedure_json(page, answer) if page else None})
+
+
+def yardstick_procedures(request):
+    answer = Yardstick(request)
+    pages = answer.procedures().order_by("path")
+    items = [procedure_json(page, answer) for page in pages[:100]]
+    return JsonResponse({"procedures": {"items": items, "pagination": {"total": pages.count()}}})
 
 
 def hello(request):

@@ -20,5 +20,8 @@ urlpatterns = [
     path("bench/plain/procedure/", plain.procedure),
     path("bench/plain/article/", plain.article),
     path("bench/plain/hello/", plain.hello),
+    # The leanest fair view of the same rows (`plain.Yardstick`): no per-request lookups.
+    path("bench/yardstick/procedures/", plain.yardstick_procedures),
+    path("bench/yardstick/procedure/", plain.yardstick_procedure),
     *site_urlpatterns,
 ]

@@ -39,6 +39,28 @@ def test_plain_procedures_match_the_api(client):
         ]
 
 
+@pytest.mark.parametrize("view", ["plain", "yardstick"])
+def test_the_yardstick_views_answer_one_procedure_as_the_api_does(client, view):
+    api = graphql(client, PROCEDURE)["procedure"]
+    response = client.get(f"/bench/{view}/procedure/")
+    ours = json.loads(response.content)["procedure"]
+    for field in ("slug", "title", "summary", "recoveryDays", "idealCandidates", "muscles"):
+        assert ours[field] == api[field]
+    assert ours["image"]["srcSet"] == api["image"]["srcSet"]
+    assert [r["slug"] for r in ours["relatedProcedures"]] == [
+        r["slug"] for r in api["relatedProcedures"]
+    ]
+
+
+def test_the_yardstick_reads_no_site_privacy_or_collection_facts(client, django_assert_num_queries):
+    client.get("/bench/yardstick/procedure/")
+    # The page with its image (1), renditions (1), muscles (1), related procedures (1), and
+    # Wagtail's `public()` reading the restrictions for each of the two querysets (2): no site,
+    # no content generation, no private collections.
+    with django_assert_num_queries(6):
+        client.get("/bench/yardstick/procedure/")
+
+
 def test_plain_procedure_and_article_match_the_api(client):
     assert (
         plain(client, "procedure")["procedure"]["summary"]
