@@ -7,17 +7,22 @@ contract query (`benchmarks/queries.py`) and each way of answering it:
   and the response cache off, at `/bench/stock/graphql/`);
 - `planned`: ours, uncached (`/bench/uncached/graphql/`), so every request runs the query;
 - `cached`: ours at `/graphql/`, answered from the response cache;
+- `cached-post`: the same hits asked by a JSON POST, as Apollo Client asks by default;
 - `plain`: a hand-written Django JSON view over the ORM (`benchmarks/plain.py`), where the
   question has one; `hello`, a view that does nothing, is the floor of a Django request;
+- `yardstick`: the leanest fair view of the list and one procedure (`plain.Yardstick`:
+  Wagtail's `live().public()` and prefetches, no per-request site or collection lookups);
 - `varnish`: the list and one procedure through a private Varnish with the shipped VCL
   (`freshness/varnish/default.vcl`) in front of a gunicorn that allows shared caching
   (`GRAPHQL_SHARED_MAX_AGE`), under load only; left out when varnishd is not installed;
 
-the SQL queries per request and the p50 / p95 latency in process (Django's test client), then
-the requests/s under load through gunicorn (2 workers) driven by wrk. Both run in rounds that
-take every cell once, in a shuffled order, so each ratio is the median of per-round ratios
-measured side by side. It writes `benchmarks/results/results.json`, and from it `report.md`
-and `chart.png` (`benchmarks/report.py`).
+the SQL queries per request, the p50 / p95 latency and the CPU time per request in process
+(Django's test client), then the requests/s and the app's CPU time per request under load
+through gunicorn (2 workers) driven by wrk: CPU time is steadier than wall time on a noisy
+machine. Both run in rounds that take every cell once, in a shuffled order, so each ratio is
+the median of per-round ratios measured side by side. It also times the first request for
+image widths no rendition exists of yet. It writes `benchmarks/results/results.json`, and
+from it `report.md` and `chart.png` (`benchmarks/report.py`).
 
     python -m benchmarks.run [--sizes 5 50 500 5000] [--repeat 30] [--rounds 3] [--duration 3]
 """
@@ -58,7 +63,11 @@ ENDPOINTS = {
     "stock": "/bench/stock/graphql/",
     "planned": "/bench/uncached/graphql/",
     "cached": "/graphql/",
+    "cached-post": "/graphql/",
 }
+# The questions the yardstick view answers (`plain.Yardstick`), by their plain view's name.
+YARDSTICK = ("procedures", "procedure")
+HIT_MODES = ("cached", "cached-post", "varnish")
 
 
 def parse_args() -> argparse.Namespace:
@@ -181,15 +190,40 @@ def graphql_path(mode: str, query: str) -> str:
 
 
 def measured_paths():
-    """(query name, mode, URL path) for each contract query and each way of answering it."""
+    """(query name, mode, URL path) for each contract query and each way of answering it; a
+    POST's path is the endpoint, its body `post_body(name)`."""
     from .queries import CONTRACT_QUERIES
 
     for name, (query, plain_name) in CONTRACT_QUERIES.items():
         for mode in MODES:
-            if mode != "plain":
+            if mode == "cached-post":
+                yield name, mode, ENDPOINTS[mode]
+            elif mode not in ("plain", "yardstick"):
                 yield name, mode, graphql_path(mode, query)
-            elif plain_name:
+            elif mode == "plain" and plain_name:
                 yield name, mode, f"/bench/plain/{plain_name}/"
+            elif mode == "yardstick" and plain_name in YARDSTICK:
+                yield name, mode, f"/bench/yardstick/{plain_name}/"
+
+
+def post_body(name: str) -> str:
+    from .queries import CONTRACT_QUERIES
+
+    return json.dumps({"query": CONTRACT_QUERIES[name][0]})
+
+
+def client_request(client, name: str, mode: str, path: str):
+    if mode == "cached-post":
+        return client.post(path, post_body(name), content_type="application/json")
+    return client.get(path)
+
+
+def url_request(url: str, name: str, mode: str) -> urllib.request.Request:
+    if mode == "cached-post":
+        return urllib.request.Request(
+            url, data=post_body(name).encode(), headers={"Content-Type": "application/json"}
+        )
+    return urllib.request.Request(url)
 
 
 # Through Varnish, only the list and one procedure, as apps read most.
@@ -209,7 +243,7 @@ def check_answer(status: int, body: bytes, x_cache: str | None, mode: str, where
     payload = json.loads(body)
     if payload.get("errors"):
         fail(f"{where} answered errors: {payload['errors']}")
-    if mode in ("cached", "varnish") and x_cache != "HIT":
+    if mode in HIT_MODES and x_cache != "HIT":
         fail(f"{where} was not a cache hit: {x_cache}")
 
 
@@ -264,9 +298,9 @@ def in_process(size: int, rounds: int) -> list[dict]:
     cells = list(measured_paths())
     rows = {}
     for name, mode, path in cells:
-        client.get(path)  # warm: renditions, the response cache, connections
+        client_request(client, name, mode, path)  # warm: the response cache, connections
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
+            response = client_request(client, name, mode, path)
         check_response(response, mode, f"{mode} {name}")
         rows[name, mode] = {
             "size": size,
@@ -276,24 +310,62 @@ def in_process(size: int, rounds: int) -> list[dict]:
             "sql": len(captured.captured_queries),
             "bytes": len(response.content),
             "ms": [None] * rounds,
+            "cpu_ms": [None] * rounds,
         }
     for number, order in shuffled(cells, rounds, seed=SEED + size):
         for name, mode, path in order:
-            started = time.perf_counter()
-            response = client.get(path)
+            started, cpu = time.perf_counter(), time.process_time()
+            response = client_request(client, name, mode, path)
             elapsed = (time.perf_counter() - started) * 1000
+            rows[name, mode]["cpu_ms"][number] = (time.process_time() - cpu) * 1000
             check_response(response, mode, f"{mode} {name}")
             rows[name, mode]["ms"][number] = elapsed
     for row in rows.values():
         timings = sorted(row["ms"])
         row["p50_ms"] = statistics.median(timings)
         row["p95_ms"] = timings[max(0, round(0.95 * len(timings)) - 1)]
+        row["p50_cpu_ms"] = statistics.median(row["cpu_ms"])
         print(
-            f"  {size:>5} {row['query']:<30} {row['mode']:<8} {row['sql']:>4} SQL  "
-            f"p50 {row['p50_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms",
+            f"  {size:>5} {row['query']:<30} {row['mode']:<11} {row['sql']:>4} SQL  "
+            f"p50 {row['p50_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms  "
+            f"CPU {row['p50_cpu_ms']:8.2f} ms",
             flush=True,
         )
     return list(rows.values())
+
+
+NEW_WIDTHS = '{ procedure(slug: "calf-liposuction") { image { srcSet(widths: [480, 768]) } } }'
+
+
+def first_request_for_new_widths(size: int) -> dict:
+    """An image with no rendition at the asked widths: the API's first answer (which promises
+    them, `images/renditions.py`), then the first fetch of one (which makes it)."""
+    from django.test import Client
+
+    from procedures.models import ProcedurePage
+
+    client = Client()
+    image = ProcedurePage.objects.get(slug="calf-liposuction").image
+    image.renditions.exclude(filter_spec__in=("width-320", "width-640")).delete()
+    path = graphql_path("planned", NEW_WIDTHS)
+    started = time.perf_counter()
+    response = client.get(path)
+    answered = (time.perf_counter() - started) * 1000
+    check_response(response, "planned", "the first request for new widths")
+    made_before = image.renditions.count()
+    url = json.loads(response.content)["data"]["procedure"]["image"]["srcSet"].split(" ")[0]
+    started = time.perf_counter()
+    fetched = client.get(urllib.parse.urlsplit(url).path)
+    made = (time.perf_counter() - started) * 1000
+    if fetched.status_code != 302 or image.renditions.count() != made_before + 1:
+        fail(f"the first fetch of a promised rendition answered {fetched.status_code}")
+    row = {"size": size, "answer_ms": answered, "first_fetch_ms": made}
+    print(
+        f"  {size:>5} first request for new widths: answered in {answered:.1f} ms, no "
+        f"rendition made; its first image fetch made one in {made:.1f} ms",
+        flush=True,
+    )
+    return row
 
 
 def where_the_time_goes(size: int, requests: int = 20) -> list[dict]:
@@ -346,19 +418,27 @@ def gunicorn(env: dict):
         process.wait(timeout=20)
 
 
+def worker_ticks(master: int) -> int:
+    """CPU time (clock ticks) gunicorn's workers have used so far."""
+    ticks = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker restarting
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_idle(master: int) -> None:
     """Until gunicorn's workers have used no CPU for a while: requests still queued when a
     wrk run stops are served all the same, and must not eat into the next cell's run."""
-    children = Path(f"/proc/{master}/task/{master}/children")
     last, quiet, deadline = None, 0, time.monotonic() + 120
     while quiet < 4 and time.monotonic() < deadline:
-        ticks = 0
-        for pid in children.read_text().split():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:  # a worker restarting
-                continue
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        ticks = worker_ticks(master)
         quiet = quiet + 1 if ticks == last else 0
         last = ticks
         time.sleep(0.05)
@@ -366,10 +446,10 @@ def wait_until_idle(master: int) -> None:
         fail("gunicorn's workers were still busy 120 s after the last run")
 
 
-def fetch_checked(url: str, mode: str, where: str) -> None:
+def fetch_checked(url: str, mode: str, where: str, name: str = "") -> None:
     header = "X-Cache-Varnish" if mode == "varnish" else "X-Cache"
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(url_request(url, name, mode), timeout=60) as response:
             status, body, x_cache = response.status, response.read(), response.headers[header]
     except urllib.error.HTTPError as error:
         status, body, x_cache = error.code, error.read(), None
@@ -377,13 +457,24 @@ def fetch_checked(url: str, mode: str, where: str) -> None:
 
 
 WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_REQUESTS = re.compile(r"(\d+) requests in")
 WRK_BAD = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 WRK_SOCKET_ERRORS = re.compile(r"Socket errors:")  # wrk prints it only when there were some
 
 
-def wrk(url: str, duration: int) -> float:
+def wrk(url: str, duration: int, body: str | None = None) -> tuple[float, int]:
+    """Requests/s and the number of requests of one run; a `body` is POSTed as JSON."""
+    script = []
+    if body is not None:
+        lua = WORK / "post.lua"
+        lua.parent.mkdir(parents=True, exist_ok=True)
+        lua.write_text(
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(body)}\n"
+        )
+        script = ["-s", str(lua)]
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "30s", url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "30s", *script, url],
         capture_output=True,
         text=True,
         check=True,
@@ -397,25 +488,29 @@ def wrk(url: str, duration: int) -> float:
     rps = float(WRK_RPS.search(result.stdout).group(1))
     if not rps:
         fail(f"no response in {duration} s under load from {url}:\n{result.stdout}")
-    return rps
+    return rps, int(WRK_REQUESTS.search(result.stdout).group(1))
 
 
-def varnish_in_front(stack: ExitStack, env: dict) -> str | None:
+def varnish_in_front(stack: ExitStack, env: dict) -> tuple[str | None, int | None]:
     """A private Varnish in front of a gunicorn of its own that lets shared caches keep
-    answers (the other cells' gunicorn does not: its SQL and latency stay as served)."""
+    answers (the other cells' gunicorn does not: its SQL and latency stay as served); its URL
+    and that gunicorn's master process."""
     try:
-        backend, _ = stack.enter_context(gunicorn({**env, "GRAPHQL_SHARED_MAX_AGE": "300"}))
-        return stack.enter_context(throwaway_varnish(backend))
+        backend, master = stack.enter_context(gunicorn({**env, "GRAPHQL_SHARED_MAX_AGE": "300"}))
+        return stack.enter_context(throwaway_varnish(backend)), master
     except VarnishUnavailableError as missing:
         print(f"  (no Varnish cell: {missing})", flush=True)
-        return None
+        return None, None
 
 
 def under_load(size: int, env: dict, duration: int, rounds: int) -> list[dict]:
     """Requests/s per query and mode through gunicorn, in rounds of every cell in a shuffled
     order; each URL is warmed and checked first, and the cached ones checked again after."""
     with gunicorn(env) as (base, master), ExitStack() as stack:
-        bases = {"varnish": varnish_in_front(stack, env)}
+        varnish, varnish_backend = varnish_in_front(stack, env)
+        bases = {"varnish": varnish}
+        # Whose CPU a cell's requests cost: the app behind it (for Varnish, its backend's).
+        masters = {"varnish": varnish_backend}
         cells = [FLOOR, *measured_paths(), *(varnish_paths() if bases["varnish"] else ())]
         rows = {
             (name, mode): {
@@ -423,14 +518,16 @@ def under_load(size: int, env: dict, duration: int, rounds: int) -> list[dict]:
                 "query": name,
                 "mode": mode,
                 "rps_rounds": [None] * rounds,
+                "cpu_ms_rounds": [None] * rounds,
             }
             for name, mode, _ in cells
         }
         base_of = lambda mode: bases.get(mode) or base  # noqa: E731
         for name, mode, path in cells:
             for _ in range(WORKERS):  # both workers warm, and the cache filled
-                urllib.request.urlopen(base_of(mode) + path, timeout=60).read()
-            fetch_checked(base_of(mode) + path, mode, f"{mode} {name} (gunicorn)")
+                request = url_request(base_of(mode) + path, name, mode)
+                urllib.request.urlopen(request, timeout=60).read()
+            fetch_checked(base_of(mode) + path, mode, f"{mode} {name} (gunicorn)", name)
         for number, order in shuffled(cells, rounds, seed=SEED + size):
             for name, mode, path in order:
                 # Stock takes up to a second a request at 5,000 procedures: measured in the
@@ -438,15 +535,29 @@ def under_load(size: int, env: dict, duration: int, rounds: int) -> list[dict]:
                 if mode == "stock" and number > 0:
                     continue
                 seconds = duration * 2 if mode == "stock" else duration
+                app = masters.get(mode) or master
                 wait_until_idle(master)
-                rows[name, mode]["rps_rounds"][number] = wrk(base_of(mode) + path, seconds)
+                if app != master:
+                    wait_until_idle(app)
+                ticks = worker_ticks(app)
+                body = post_body(name) if mode == "cached-post" else None
+                rps, requests = wrk(base_of(mode) + path, seconds, body)
+                # Requests still queued when wrk stops are served all the same: counted too.
+                wait_until_idle(app)
+                row = rows[name, mode]
+                row["rps_rounds"][number] = rps
+                row["cpu_ms_rounds"][number] = (worker_ticks(app) - ticks) * TICK_MS / requests
         for name, mode, path in cells:
-            if mode in ("cached", "varnish"):
+            if mode in HIT_MODES:
                 where = f"{mode} {name} (gunicorn, after the load)"
-                fetch_checked(base_of(mode) + path, mode, where)
+                fetch_checked(base_of(mode) + path, mode, where, name)
     for row in rows.values():
         row["rps"] = statistics.median(rps for rps in row["rps_rounds"] if rps is not None)
-        print(f"  {size:>5} {row['query']:<30} {row['mode']:<12} {row['rps']:9.1f} req/s")
+        row["cpu_ms"] = statistics.median(c for c in row["cpu_ms_rounds"] if c is not None)
+        print(
+            f"  {size:>5} {row['query']:<30} {row['mode']:<12} {row['rps']:9.1f} req/s  "
+            f"app CPU {row['cpu_ms']:6.2f} ms/request"
+        )
     return list(rows.values())
 
 
@@ -477,11 +588,12 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         call_command("load_seed_content", verbosity=0)
-        timing, load = [], []
+        timing, load, new_widths = [], [], []
         for size in sorted(args.sizes):
             print(f"== {size} procedures", flush=True)
             grow_to(size)
             timing += in_process(size, args.repeat)
+            new_widths.append(first_request_for_new_widths(size))
             load += under_load(size, env, args.duration, args.rounds)
         profiles = where_the_time_goes(max(args.sizes))
         # At the largest size: the most expensive query is then at its most expensive.
@@ -523,6 +635,7 @@ def main() -> None:
         "profiles": profiles,
         "fairness": fair,
         "worst": worst_found,
+        "new_widths": new_widths,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=1))
