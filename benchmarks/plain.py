@@ -37,8 +37,11 @@ class Answer:
     def rich_text(self, value) -> str:
         return public_html(value, self.context)
 
+    def shows(self, image) -> bool:
+        return self.images.allows(image)
+
     def image(self, image, *sizes: int) -> dict | None:
-        if image is None or not self.images.allows(image):
+        if image is None or not self.shows(image):
             return None
         data = {
             "url": self.url(image.file.url),
@@ -173,19 +176,8 @@ class Yardstick(Answer):
     def __init__(self, request) -> None:
         self.context = APIContext(request=request)
 
-    def image(self, image, *sizes: int) -> dict | None:
-        if image is None:
-            return None
-        data = {
-            "url": self.url(image.file.url),
-            "width": image.width,
-            "height": image.height,
-            "alt": image.description,
-        }
-        if sizes:
-            renditions = image.get_renditions(*(f"width-{size}" for size in sizes)).values()
-            data["srcSet"] = ", ".join(f"{self.url(r.url)} {r.width}w" for r in renditions)
-        return data
+    def shows(self, image) -> bool:
+        return True
 
     def procedures(self):
         related = ProcedurePage.objects.live().public().order_by("path").select_related("image")
