@@ -15,10 +15,12 @@ from cms.graphql.planning import (
 )
 from cms.graphql.publication import servable_pages
 from cms.graphql.richtext import public_html
+from cms.graphql.structured_data import json_ld_field
 from freshness.tags import depends_on, page_tags
 from procedures.api import MuscleNode, ProcedurePageNode
 from procedures.models import ProcedurePage, live_muscles
 from reviews.api import Reviewed, plan_reviews
+from reviews.structured_data import medical_web_page, plan_medical_web_pages
 
 from .models import ArticlePage, HomePage
 
@@ -108,6 +110,7 @@ class ArticlePageNode(Reviewed, graphene.ObjectType):
         required=True,
         description="The live, public procedures the body shows, in body order.",
     )
+    json_ld = json_ld_field()
 
     @staticmethod
     def resolve_intro_html(article, info) -> str:
@@ -125,6 +128,10 @@ class ArticlePageNode(Reviewed, graphene.ObjectType):
     def resolve_procedures(article, info) -> list:
         found = referenced_procedures(article, info)
         return [found[pk] for pk in article.referenced_procedure_ids() if pk in found]
+
+    @staticmethod
+    def resolve_json_ld(article, info) -> str:
+        return medical_web_page(article, info.context)
 
     @staticmethod
     def resolve_body(article, info) -> list:
@@ -169,6 +176,7 @@ def plan_referenced_procedures(articles: list, tree: dict, context) -> None:
     """One planned query for every procedure the articles show, for `procedures` and the
     body's procedure blocks alike; the benefits the body's blocks show; the articles' reviews."""
     plan_reviews(articles, tree)
+    plan_medical_web_pages(articles, tree)
     if "body" in tree:
         prefetch_related_objects(articles, "benefits")
     wanted = merge_trees(tree.get("procedures", {}), tree.get("body", {}).get("procedure", {}))

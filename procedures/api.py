@@ -9,12 +9,15 @@ from cms.graphql.pages import live_pages, page_field, page_list_field, paginated
 from cms.graphql.pagination import paginated_type
 from cms.graphql.planning import Relation, prefetch_pages, register_plan
 from cms.graphql.richtext import public_html
+from cms.graphql.structured_data import json_ld_field
 from reviews.api import CitationNode, Reviewed, plan_reviews
+from reviews.structured_data import plan_medical_web_pages
 
 from . import enums
 from .facts import FACTS, fact_sources
 from .filters import ProcedureOrder, filter_procedures
 from .models import Muscle, ProcedureIndexPage, ProcedurePage, live_muscles
+from .structured_data import procedure_json_ld
 
 Approach = graphene.Enum.from_enum(enums.Approach, description="Surgical or not.")
 Invasiveness = graphene.Enum.from_enum(
@@ -163,6 +166,7 @@ class ProcedurePageNode(Reviewed, graphene.ObjectType):
         required=True,
         description="Where each stated fact comes from; unstated (null) facts have none.",
     )
+    json_ld = json_ld_field()
 
     @staticmethod
     def resolve_body_html(page, info) -> str:
@@ -177,6 +181,10 @@ class ProcedurePageNode(Reviewed, graphene.ObjectType):
         return fact_sources(page)
 
     @staticmethod
+    def resolve_json_ld(page, info) -> str:
+        return procedure_json_ld(page, info.context)
+
+    @staticmethod
     def resolve_related_procedures(page, info) -> list:
         planned = getattr(page, "servable_related_procedures", None)
         if planned is not None:
@@ -189,12 +197,13 @@ class ProcedurePageNode(Reviewed, graphene.ObjectType):
 
 def plan_facts_and_reviews(pages: list, tree: dict, context) -> None:
     """Sources compare against the page's values (muscles included), the editors' citations
-    and the page's review."""
-    if "factSources" in tree:
+    and the page's review; the JSON-LD reads the sources too."""
+    if "factSources" in tree or "jsonLd" in tree:
         prefetch_related_objects(pages, "fact_sources", "fact_citations", "citations", "muscles")
         plan_reviews(pages, {"review": {}})
     else:
         plan_reviews(pages, tree)
+    plan_medical_web_pages(pages, tree)
 
 
 register_plan(

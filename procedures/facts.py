@@ -9,6 +9,8 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
+from reviews.pages import review_of_live_revision
+
 # Every typed fact of a procedure, by model field name.
 FACTS = (
     "approach",
@@ -38,6 +40,14 @@ def fact_value(page, fact: str):
     if value in ("", [], None):
         return None
     return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def same_value(value, other) -> bool:
+    """Lists as sets: a page keeps tissues in the enum's order, a source names them as it says
+    them (radio-frequency "destroys nerves" and "also attacks fat")."""
+    if isinstance(value, list) and isinstance(other, list):
+        return sorted(value) == sorted(other)
+    return value == other
 
 
 class FactSource(models.Model):
@@ -122,7 +132,9 @@ class FactEvidence:
 
     def set_by(self) -> str:
         """SEED while the value is the seed's and no editor cited a source of their own."""
-        unchanged = self.seed is not None and fact_value(self.page, self.fact) == self.seed.value
+        unchanged = self.seed is not None and same_value(
+            fact_value(self.page, self.fact), self.seed.value
+        )
         return "SEED" if unchanged and self.cited is None else "EDITOR"
 
     @property
@@ -151,13 +163,7 @@ class FactEvidence:
 
 
 def live_revision_reviewed(page) -> bool:
-    review = page.latest_medical_review()
-    live_revision_id = getattr(page, "live_revision_id", None)
-    return (
-        review is not None
-        and live_revision_id is not None
-        and (review.revision_id == live_revision_id)
-    )
+    return review_of_live_revision(page) is not None
 
 
 def fact_sources(page) -> list[FactEvidence]:
@@ -231,12 +237,17 @@ def display_value(page, fact: str) -> str | None:
     return str(getattr(page, fact))
 
 
+def fact_label(model, fact: str) -> str:
+    """The fact's name as editors and readers see it, e.g. "Recovery time"."""
+    return model._meta.get_field(fact).verbose_name.capitalize()
+
+
 def fact_rows(page) -> list[dict]:
     """Every fact with its label, value and evidence, for the preview."""
     entries = {entry.fact: entry for entry in fact_sources(page)}
     return [
         {
-            "label": page._meta.get_field(fact).verbose_name.capitalize(),
+            "label": fact_label(type(page), fact),
             "value": display_value(page, fact),
             "evidence": evidence(entries.get(fact)),
             "inferred": bool(entries.get(fact) and entries[fact].inferred),

@@ -73,6 +73,16 @@ def load_latest_reviews(objects: list) -> None:
             obj._latest_medical_review = latest.get(str(obj.pk))
 
 
+def review_of_live_revision(obj) -> MedicalReview | None:
+    """The approval of exactly the revision readers see, or None: never reviewed, or published
+    since without a review (an emergency), so no reviewer has read the text as it stands."""
+    review = obj.latest_medical_review()
+    live_revision_id = getattr(obj, "live_revision_id", None)
+    if review is None or live_revision_id is None or review.revision_id != live_revision_id:
+        return None
+    return review
+
+
 def covers_published_content(review: MedicalReview, live_revision_id: int | None) -> bool:
     """A review of a revision later than the published one (a draft that was approved but is
     scheduled, or then rejected by a later task) says nothing about what readers see."""

@@ -29,6 +29,7 @@ VARIABLES = {
     "urlPath": "/",
     "query": "calf",
     "token": "x",
+    "slugs": ["calf-liposuction", "botox-calf-reduction"],
 }
 
 REPRESENTATIVE = {
@@ -65,6 +66,17 @@ REPRESENTATIVE = {
         parent { ... on ProcedureIndexPage { children { ... on ProcedurePage {
             relatedProcedures { muscles { slug } image { srcSet } } } } } } } }""",
     "muscles and redirects": "{ muscles { name slug } redirects { oldPath newPath } }",
+    "a comparison, every field": """{ compareProcedures(slugs: ["calf-liposuction",
+        "botox-calf-reduction", "extra-0", "extra-1", "radio-frequency-calf-reduction"]) {
+        procedures { slug image { srcSet } muscles { slug } relatedProcedures { slug }
+            factSources { fact confirmed } review { reviewerName } citations { url } jsonLd }
+        rows { fact label cells { procedureId known text
+            source { source quote inferred confirmed setBy citation { url } } } } } }""",
+    "JSON-LD of lists and routes": """{ procedures(perPage: 100) { items { jsonLd } }
+        articles { items { jsonLd } }
+        page(urlPath: "/procedures/calf-liposuction/") { ... on ProcedurePage { jsonLd } }
+        search(query: "calf") { ... on ProcedurePage { jsonLd }
+            ... on ArticlePage { jsonLd } } }""",
     "a wrong preview token": '{ preview(token: "x") { title } }',
 }
 

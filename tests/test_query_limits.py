@@ -233,6 +233,7 @@ def test_every_example_client_query_fits_the_limits(gql):
             "urlPath": "/",
             "query": "calf",
             "token": "x",
+            "slugs": ["calf-liposuction", "botox-calf-reduction"],
         }
         used = {name: value for name, value in variables.items() if f"${name}" in document}
         response = gql.post(document, used)

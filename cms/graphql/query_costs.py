@@ -99,6 +99,12 @@ FIELD_SQL: dict[tuple[str, str], FieldSQL] = {
         per_page_type=1,
     ),
     ("Query", "muscles"): FieldSQL(ROOT, 1, "the live muscles"),
+    ("Query", "compareProcedures"): FieldSQL(
+        ROOT,
+        6,
+        "the procedures (images joined), then for the rows their sources, editors' citations, "
+        "citations, muscles and reviews, whatever the number of facts",
+    ),
     ("Query", "redirects"): FieldSQL(ROOT, 2, "the site, then its redirects"),
     # The page tree: asked per parent, never planned.
     ("Page", "parent"): FieldSQL(
@@ -131,6 +137,22 @@ FIELD_SQL: dict[tuple[str, str], FieldSQL] = {
         5,
         "sources, editors' citations, citations, muscles, reviews",
         "ProcedurePage",
+        after_fetch=True,
+    ),
+    # Per page type: a procedure's JSON-LD reads its stated facts, an article's does not.
+    ("ProcedurePage", "jsonLd"): planned(
+        6,
+        8,
+        "locales, citations, reviews, sources, editors' citations, muscles; unplanned: "
+        "muscles and citations twice",
+        "ProcedurePage",
+        after_fetch=True,
+    ),
+    ("ArticlePage", "jsonLd"): planned(
+        3,
+        3,
+        "the locales, citations and reviews of the batch's pages",
+        "ArticlePage",
         after_fetch=True,
     ),
     ("Page", "heroImage"): planned(1, 1, "the images, joined or prefetched", "ArticlePage"),

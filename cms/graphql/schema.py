@@ -19,12 +19,13 @@ from home.api import (
     ProcedureBlock,
 )
 from procedures.api import ProcedureQuery
+from procedures.comparison import ComparisonQuery
 
 from .interfaces import PAGE_TYPES
 from .roots import generic_query
 
 
-class Query(ArticleQuery, ProcedureQuery, generic_query()):
+class Query(ArticleQuery, ProcedureQuery, ComparisonQuery, generic_query()):
     """What an app can ask."""
 
 

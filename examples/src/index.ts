@@ -7,3 +7,5 @@ export * from "./queries/route";
 export * from "./queries/search";
 export * from "./queries/preview";
 export * from "./queries/sync";
+export * from "./queries/comparison";
+export * from "./queries/structured-data";

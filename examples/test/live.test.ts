@@ -11,11 +11,16 @@ import { describe, it } from "node:test";
 import { gql } from "@apollo/client";
 import { CombinedGraphQLErrors } from "@apollo/client/errors";
 import {
+  compareProcedures,
+  comparisonTable,
   createClient,
+  describeCell,
   emptyStore,
   getArticle,
   getPreview,
+  getJsonLd,
   getProcedure,
+  jsonLdScript,
   listAllProcedures,
   listProcedures,
   readableError,
@@ -148,6 +153,63 @@ describe("the example client against the live API", { skip: !API_URL && "API_URL
       procedure.relatedProcedures.map((p) => p.slug),
       ["radio-frequency-calf-reduction"],
     );
+  });
+
+  it("compares procedures side by side, unknown as unknown, each value with its source", async () => {
+    const comparison = await compareProcedures(client(), [
+      "radio-frequency-calf-reduction",
+      "calf-liposuction",
+    ]);
+    assert.deepEqual(
+      comparison.procedures.map((p) => p.slug),
+      ["radio-frequency-calf-reduction", "calf-liposuction"],
+    );
+    assert.equal(comparison.rows.length, 10);
+    for (const row of comparison.rows) {
+      assert.deepEqual(row.cells.map((c) => c.procedureId), comparison.procedures.map((p) => p.id));
+      for (const cell of row.cells) assert.equal(cell.known, cell.text !== null);
+    }
+    const approach = comparison.rows.find((row) => row.fact === "APPROACH");
+    assert.ok(approach);
+    const [radioFrequency, liposuction] = approach.cells;
+    // The source does not say whether radio-frequency is surgery: unknown, never "no".
+    assert.equal(radioFrequency?.known, false);
+    assert.equal(radioFrequency?.source, null);
+    assert.equal(radioFrequency && describeCell(radioFrequency), "Not stated");
+    assert.equal(liposuction?.text, "Surgical");
+    assert.equal(liposuction?.source?.source, "Calf liposuction is a surgical procedure.");
+    assert.equal(liposuction?.source?.setBy, "SEED");
+    const table = comparisonTable(comparison);
+    assert.deepEqual(table[0], ["", "Radio-Frequency Calf Reduction", "Calf Liposuction"]);
+    assert.deepEqual(table[1], ["Approach", "Not stated", "Surgical"]);
+  });
+
+  it("refuses a comparison it cannot make, naming an unknown slug", async () => {
+    const tooFew = readableError(await failure(compareProcedures(client(), ["calf-liposuction"])));
+    assert.deepEqual(tooFew.codes, ["BAD_USER_INPUT"]);
+    assert.equal(tooFew.messages[0], "Compare 2 to 5 procedures; got 1.");
+    const error = await failure(compareProcedures(client(), ["calf-liposuction", "no-such-procedure"]));
+    assert.ok(CombinedGraphQLErrors.is(error), `expected CombinedGraphQLErrors, got ${error}`);
+    assert.equal(error.errors[0]?.message, "No live procedure has the slug 'no-such-procedure'.");
+    assert.deepEqual(error.errors[0]?.extensions?.["unknown"], ["no-such-procedure"]);
+  });
+
+  it("gives each medical page schema.org JSON-LD that is safe in a script element", async () => {
+    const apollo = client();
+    const text = await getJsonLd(apollo, "/procedures/calf-liposuction/");
+    assert.ok(text);
+    assert.ok(!/[<>&]/.test(text), "< > & must come escaped");
+    const data = JSON.parse(text);
+    assert.equal(data["@context"], "https://schema.org");
+    assert.equal(data["@type"], "MedicalWebPage");
+    assert.match(data.url, /^https?:\/\/[^/]+\/procedures\/calf-liposuction\/$/);
+    assert.equal(data.about["@type"], "SurgicalProcedure");
+    assert.equal(data.about.followup, "One week");
+    assert.equal(jsonLdScript(text), `<script type="application/ld+json">${text}</script>`);
+    const article = JSON.parse((await getJsonLd(apollo, ARTICLE_PATH)) ?? "null");
+    assert.equal(article["@type"], "MedicalWebPage");
+    assert.equal(article.about, undefined);
+    assert.equal(await getJsonLd(apollo, "/"), null); // the home page is not a medical page
   });
 
   it("returns null, not an error, for an unknown slug", async () => {
