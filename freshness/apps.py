@@ -9,7 +9,13 @@ class FreshnessConfig(AppConfig):
     def ready(self) -> None:
         from ops import health, resilient_cache, scheduler
 
-        from . import changes, purge, response_cache, sync
+        from . import (
+            changes,
+            checks,  # noqa: F401 (registers them)
+            purge,
+            response_cache,
+            sync,
+        )
 
         changes.connect()
         sync.connect()

@@ -399,7 +399,22 @@ HTTP_CACHE_TAG_HEADERS = env_list("HTTP_CACHE_TAG_HEADERS", "xkey,Surrogate-Key,
 HTTP_CACHE_MAX_TAGS = env_int("HTTP_CACHE_MAX_TAGS", 200)
 # Varnish servers purged by tag once a change commits (`PURGE /` with `xkey-purge`); none: off.
 HTTP_CACHE_PURGE_URLS = env_list("HTTP_CACHE_PURGE_URLS")
+# The longest each purge request (to Varnish or a CDN's API) may take.
 HTTP_CACHE_PURGE_TIMEOUT_SECONDS = float(os.environ.get("HTTP_CACHE_PURGE_TIMEOUT_SECONDS", "2"))
+# Fastly, purged by surrogate key through its API once both are set (freshness/purge_backends.py).
+# The API URLs are settings for tests, which point them at a local receiver.
+HTTP_CACHE_FASTLY_SERVICE_ID = os.environ.get("HTTP_CACHE_FASTLY_SERVICE_ID", "").strip()
+HTTP_CACHE_FASTLY_API_TOKEN = os.environ.get("HTTP_CACHE_FASTLY_API_TOKEN", "").strip()
+HTTP_CACHE_FASTLY_SOFT_PURGE = os.environ.get("HTTP_CACHE_FASTLY_SOFT_PURGE", "0") == "1"
+HTTP_CACHE_FASTLY_API_URL = os.environ.get("HTTP_CACHE_FASTLY_API_URL", "https://api.fastly.com")
+# Cloudflare, purged by cache tag through its API once both are set. Cloudflare has taken 30
+# tags a request (the old limit) and now documents 100 on every plan; 30 suits either.
+HTTP_CACHE_CLOUDFLARE_ZONE_ID = os.environ.get("HTTP_CACHE_CLOUDFLARE_ZONE_ID", "").strip()
+HTTP_CACHE_CLOUDFLARE_API_TOKEN = os.environ.get("HTTP_CACHE_CLOUDFLARE_API_TOKEN", "").strip()
+HTTP_CACHE_CLOUDFLARE_API_URL = os.environ.get(
+    "HTTP_CACHE_CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4"
+)
+HTTP_CACHE_CLOUDFLARE_TAGS_PER_REQUEST = env_int("HTTP_CACHE_CLOUDFLARE_TAGS_PER_REQUEST", 30)
 # Automatic persisted queries: the document text kept for a sha256 hash.
 GRAPHQL_PERSISTED_QUERY_SECONDS = env_int("GRAPHQL_PERSISTED_QUERY_SECONDS", 7 * 24 * 3600)
 # Only a document that parses and validates is kept, and only up to this size (by default the
