@@ -20,13 +20,14 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class RedisServer:
-    """redis-server on a spare loopback port; `stop(save=True)` keeps its data for `start()`."""
+    """redis-server on `port` (a spare loopback port by default); `stop(save=True)` keeps its
+    data for `start()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             pytest.skip("redis-server is not installed")
-        self.port = free_port()
+        self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="ops-redis-")
         self.process = None
         self.url = f"redis://127.0.0.1:{self.port}/0"
@@ -168,8 +169,8 @@ def wait_for(address: tuple[str, int], name: str, seconds: float = 15) -> None:
 
 
 @contextmanager
-def redis_server():
-    server = RedisServer()
+def redis_server(port: int | None = None):
+    server = RedisServer(port)
     try:
         server.start()
         yield server

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -77,46 +78,52 @@ def manage(env: dict, *args: str, timeout: int = 300) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 1, *, as_served: bool = False):
-    """A gunicorn app server on a free port; yields its base URL. `as_served`: with the
-    configuration `make serve` uses (ops/gunicorn_config.py: gthread, preloaded, recycling)."""
-    port = free_port()
+def gunicorn(env: dict, workers: int = 1, *, as_served: bool = False, port: int | None = None):
+    """A gunicorn app server on `port` (a free one by default); yields its base URL.
+    `as_served`: with the configuration `make serve` uses (ops/gunicorn_config.py: gthread,
+    preloaded, recycling)."""
+    port = port or free_port()
     config = ["-c", "ops/gunicorn_config.py"] if as_served else []
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            *config,
-            "cms.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
-            try:
-                urllib.request.urlopen(base + "/graphql/?query=%7B__typename%7D", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break  # it answered
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start within 30 seconds")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    # Its log goes to a file, not a pipe: nobody reads a pipe while the server runs, and once
+    # the app's log lines (one per request) had filled it, every worker blocked on its next
+    # write and stopped answering.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *config,
+                "cms.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode())
+                try:
+                    urllib.request.urlopen(base + "/graphql/?query=%7B__typename%7D", timeout=2)
+                    break
+                except urllib.error.HTTPError:
+                    break  # it answered
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise RuntimeError("gunicorn did not start within 30 seconds")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

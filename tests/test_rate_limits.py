@@ -315,6 +315,7 @@ def test_the_example_client_runs_far_within_the_default_budget(gql, settings, cl
         "urlPath": "/",
         "query": "calf",
         "token": "x",
+        "slugs": ["calf-liposuction", "botox-calf-reduction"],
     }
     spent = 0
     for document in example_documents():
