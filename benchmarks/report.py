@@ -65,6 +65,23 @@ def ratio(value: float | None, fmt: str = ".2f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def through_varnish(sizes: list[int], load: list[dict]) -> list[str]:
+    """The Varnish cells beside the floor: what a cache in front adds over any Django view."""
+    cells = []
+    for size in sizes:
+        for query in (LIST, ONE):
+            over = rps_ratio(load, size, {"query": query, "mode": "varnish"}, FLOOR)
+            if over is not None:
+                rps = cell(load, "rps", ".0f", size=size, query=query, mode="varnish")
+                cells.append(f"{query} at {size}: {rps} req/s, {over:.1f}x the floor")
+    if not cells:
+        return []
+    return [
+        "- Through Varnish with the shipped VCL (hits; the floor is a Django view doing "
+        "nothing, through gunicorn): " + "; ".join(cells) + "."
+    ]
+
+
 def new_widths_lines(rows: list[dict]) -> list[str]:
     if not rows:
         return []
@@ -218,6 +235,7 @@ def targets(
         "### Also",
         "",
         *new_widths_lines(new_widths),
+        *through_varnish(sizes, load),
         *sql_constant(sizes, timing),
         *against_stock(max(sizes), timing, load),
     ]
