@@ -22,7 +22,7 @@ STOCK_OVER_PLANNED = 5.0
 def find(rows: list[dict], key: str, **match):
     for row in rows:
         if all(row[name] == value for name, value in match.items()):
-            return row[key]
+            return row.get(key)
     return None
 
 
