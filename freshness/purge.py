@@ -82,7 +82,7 @@ def purge(tags: set[str]) -> None:
 def retry_pending() -> int:
     """Send the purges that are due (run by the worker's tick); how many went through."""
     done = 0
-    for pending in PendingPurge.objects.filter(due_at__lte=timezone.now()).order_by("due_at"):
+    for pending in PendingPurge.objects.filter(due_at__lte=timezone.now()).order_by("due_at", "pk"):
         try:
             for_pending(pending.backend, pending.url).send(pending.tags.split())
         except PurgeIncompleteError as error:
