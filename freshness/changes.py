@@ -5,7 +5,14 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
-from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
+from wagtail.models import (
+    Collection,
+    CollectionViewRestriction,
+    Locale,
+    Page,
+    PageViewRestriction,
+    Site,
+)
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from freshness import purge
@@ -41,6 +48,8 @@ def connect() -> None:
         Muscle,
         Redirect,
         Site,
+        # A new locale is a new value of every `locale` argument.
+        Locale,
         # A collection moved under a restricted one hides its images.
         Collection,
         PageViewRestriction,

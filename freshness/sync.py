@@ -134,7 +134,7 @@ def unpublished(sender, instance, **kwargs) -> None:
         return
     before = Visibility.for_site(site).as_if_live(instance)
     if instance.path.startswith(before.hidden_subtrees) or not instance.path.startswith(
-        before.site_root_path
+        before.site_root_paths
     ):
         return
     record_with_dependents([instance, *before.filter(instance.get_descendants())], Kind.REMOVED)

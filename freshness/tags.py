@@ -7,7 +7,7 @@ which names the same tags for the object that changed, so the two never drift ap
 """
 
 from django.conf import settings
-from django.db.models import Model
+from django.db.models import Model, Q
 from graphql import ExecutionContext
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.models import AbstractImage
@@ -126,8 +126,13 @@ def all_sites() -> set[str]:
 
 
 def page_and_descendants(page: Page) -> set[str]:
-    # A page's path, visibility and parent show in its descendants' answers.
-    ids = Page.objects.filter(path__startswith=page.path).values_list("pk", flat=True)
+    # A page's path, visibility and parent show in its descendants' answers; an answer for a
+    # locale may show another translation of any of them (a fallback, or a translation its
+    # source's visibility hides), so theirs are purged too.
+    below = Page.objects.filter(path__startswith=page.path)
+    ids = Page.objects.filter(
+        Q(pk__in=below.values("pk")) | Q(translation_key__in=below.values("translation_key"))
+    ).values_list("pk", flat=True)
     return page_tags(ids) | {f"p{page.pk}", PAGES}
 
 

@@ -5,7 +5,13 @@ from django.db.models import prefetch_related_objects
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
-from cms.graphql.pages import live_pages, page_field, page_list_field, paginated_pages
+from cms.graphql.pages import (
+    listed_pages,
+    live_pages,
+    page_field,
+    page_list_field,
+    paginated_pages,
+)
 from cms.graphql.pagination import paginated_type
 from cms.graphql.planning import (
     Relation,
@@ -214,6 +220,6 @@ class ArticleQuery(graphene.ObjectType):
     articles = page_list_field(ArticleList, "Live articles, most recently published first.")
 
     @staticmethod
-    def resolve_articles(root, info, page=1, per_page=None):
-        qs = live_pages(ArticlePage, info).order_by("-first_published_at", "path")
-        return paginated_pages(qs, info, page, per_page)
+    def resolve_articles(root, info, page=1, per_page=None, locale=None):
+        qs = listed_pages(ArticlePage, info).order_by("-first_published_at", "path")
+        return paginated_pages(qs, info, page, per_page, locale)

@@ -5,7 +5,14 @@ from django.db.models import prefetch_related_objects
 
 from cms.graphql.images import image_field
 from cms.graphql.interfaces import Page, page_type
-from cms.graphql.pages import live_pages, page_field, page_list_field, paginated_pages
+from cms.graphql.locales import chain_for, locale_argument, localized_rows
+from cms.graphql.pages import (
+    listed_pages,
+    live_pages,
+    page_field,
+    page_list_field,
+    paginated_pages,
+)
 from cms.graphql.pagination import paginated_type
 from cms.graphql.planning import Relation, prefetch_pages, register_plan
 from cms.graphql.richtext import public_html
@@ -248,15 +255,19 @@ class ProcedureQuery(graphene.ObjectType):
     muscles = graphene.List(
         graphene.NonNull(MuscleNode),
         required=True,
-        description="Every muscle a procedure or the article can target, by name.",
+        description="Every muscle a procedure or the article can target, by name: in "
+        "`locale` where translated, else in its fallback.",
+        locale=locale_argument(),
     )
 
     @staticmethod
-    def resolve_procedures(root, info, page=1, per_page=None, **filters):
-        qs = filter_procedures(live_pages(ProcedurePage, info), **filters)
-        return paginated_pages(qs, info, page, per_page)
+    def resolve_procedures(root, info, page=1, per_page=None, locale=None, **filters):
+        qs = filter_procedures(listed_pages(ProcedurePage, info), **filters)
+        return paginated_pages(qs, info, page, per_page, locale)
 
     @staticmethod
-    def resolve_muscles(root, info) -> list:
+    def resolve_muscles(root, info, locale=None) -> list:
         # The published version only: a rename waits in a draft until it is approved.
-        return list(Muscle.objects.filter(live=True).order_by("name"))
+        chain = chain_for(info.context, locale)
+        live = Muscle.objects.filter(live=True)
+        return list(localized_rows(live, chain, info.context.default_locale_id).order_by("name"))

@@ -7,7 +7,8 @@ import graphene
 from graphql import GraphQLError
 
 from cms.graphql.arguments import bad_input, is_database_id
-from cms.graphql.pages import live_pages
+from cms.graphql.locales import chain_for, locale_argument, translated
+from cms.graphql.pages import listed_pages
 from cms.graphql.planning import join_images, prefetch_pages
 from cms.graphql.selections import selection_tree
 
@@ -99,6 +100,7 @@ class ComparisonQuery(graphene.ObjectType):
             graphene.NonNull(graphene.String), description="The procedures' slugs, in order."
         ),
         ids=graphene.List(graphene.NonNull(graphene.ID), description="Or their ids, in order."),
+        locale=locale_argument(),
         description=f"{MIN_COMPARED} to {MAX_COMPARED} live procedures side by side, by slug "
         "or by id (one of the two), each once. A slug or id that names no live, public "
         "procedure of this site is a BAD_USER_INPUT error naming it (in `extensions.unknown`), "
@@ -106,10 +108,11 @@ class ComparisonQuery(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_compare_procedures(root, info, slugs=None, ids=None) -> Comparison:
+    def resolve_compare_procedures(root, info, slugs=None, ids=None, locale=None) -> Comparison:
         field, asked = requested(slugs, ids)
+        chain = chain_for(info.context, locale)
         tree = selection_tree(info)
-        pages = live_pages(ProcedurePage, info).filter(**{f"{field}__in": asked})
+        pages = listed_pages(ProcedurePage, info).filter(**{f"{field}__in": asked})
         found: dict[str, ProcedurePage] = {}
         for page in join_images(pages.order_by("path"), tree.get("procedures", {}), info.context):
             found.setdefault(str(getattr(page, field)), page)
@@ -120,7 +123,7 @@ class ComparisonQuery(graphene.ObjectType):
                 f"No live procedure has the {noun(field, unknown)} {names}.",
                 extensions={"code": "BAD_USER_INPUT", "unknown": [str(v) for v in unknown]},
             )
-        procedures = [found[str(value)] for value in asked]
+        procedures = translated([found[str(value)] for value in asked], chain, info.context)
         rows = []
         if "rows" in tree:
             plan_facts_and_reviews(procedures, {"factSources": {}}, info.context)

@@ -20,9 +20,11 @@ from wagtail.models import (
     LockableMixin,
     Page,
     RevisionMixin,
+    TranslatableMixin,
     WorkflowMixin,
 )
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 from wagtail.snippets.models import register_snippet
 
 from cms.citations import Citation, citations_panel
@@ -61,7 +63,13 @@ IDEAL_CANDIDATES_MAX_LENGTH = 1000
 
 @register_snippet
 class Muscle(
-    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    TranslatableMixin,
+    index.Indexed,
+    models.Model,
 ):
     """A muscle a calf-reduction procedure can target, shared by the article and procedures.
 
@@ -69,13 +77,10 @@ class Muscle(
     version, which is all the API shows; a rename waits in a draft until it is approved.
     """
 
-    name = models.CharField(
-        max_length=100, unique=True, help_text="As readers should see it, e.g. 'Soleus'."
-    )
+    # Unique per locale: a translation keeps the slug apps filter on.
+    name = models.CharField(max_length=100, help_text="As readers should see it, e.g. 'Soleus'.")
     slug = models.SlugField(
-        max_length=100,
-        unique=True,
-        help_text="Stable identifier that apps filter on, e.g. 'soleus'.",
+        max_length=100, help_text="Stable identifier that apps filter on, e.g. 'soleus'."
     )
 
     _revisions = GenericRelation("wagtailcore.Revision", related_query_name="muscle")
@@ -91,9 +96,13 @@ class Muscle(
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
         verbose_name = "muscle"
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "name"], name="muscle_name_per_locale"),
+            models.UniqueConstraint(fields=["locale", "slug"], name="muscle_slug_per_locale"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -165,6 +174,9 @@ class ProcedurePage(
         related_name="+",
         help_text="Hero image. Its alt text is edited with the image.",
     )
+
+    # Facts are the same in every language: a translation copies them from its source.
+    override_translatable_fields = [SynchronizedField("targets")]
 
     approach = optional_choice(Approach)
     invasiveness = optional_choice(Invasiveness)

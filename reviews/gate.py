@@ -23,7 +23,16 @@ class ReviewGatePermissionTester(PagePermissionTester):
     """Wagtail's page permissions, without direct publishing of pages under review."""
 
     def can_publish(self) -> bool:
+        if super().can_publish() and self.reviews_translation():
+            return True
         return super().can_publish() and not under_review(self.page)
+
+    def reviews_translation(self) -> bool:
+        """A medical reviewer publishing a synced translation: that is its review
+        (reviews/translations.py)."""
+        from .translations import is_reviewer, is_translation_target
+
+        return is_reviewer(self.user) and is_translation_target(self.page)
 
     def can_unpublish(self) -> bool:
         return super().can_unpublish() and not under_review(self.page)

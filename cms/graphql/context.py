@@ -30,6 +30,8 @@ class APIContext:
     tags: set[str] = field(default_factory=set)
     # The content generation, when the view read it already (for the response cache).
     read_generation: int | None = None
+    # The last `locale` a root field asked for (`locales.chain_for`).
+    locale_chain: object = None
 
     @cached_property
     def generation(self) -> int | None:
@@ -56,6 +58,18 @@ class APIContext:
             lambda: Visibility.paths_for_site(site),
         )
         return Visibility.of_paths(*paths)
+
+    @cached_property
+    def default_locale_id(self) -> int | None:
+        """The locale of the site's root page: what a field without `locale` serves."""
+        site = self.site
+        if site is None:
+            return None
+        return per_generation.get(
+            self.generation,
+            ("default_locale", site.pk),
+            lambda: (site.root_page.locale_id, FOREVER),
+        )
 
     @cached_property
     def media_base(self) -> str:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from wagtail.models import Page as WagtailPage
 
 from .arguments import bad_input
+from .locales import locale_by_id, requested_locale, translations_of
 from .planning import prefetch_pages
 from .publication import PREVIEW_ATTRIBUTE, servable_pages
 
@@ -41,6 +42,15 @@ def tree_field(description: str) -> graphene.List:
     )
 
 
+class Translation(graphene.ObjectType):
+    """A live, public translation of a page, for a language switcher and `hreflang` links."""
+
+    locale = graphene.String(required=True, description="Its locale, e.g. `ko`.")
+    url_path = graphene.String(
+        required=True, description="Its path in that locale's tree, e.g. `/procedures/x/`."
+    )
+
+
 def is_preview(page: WagtailPage) -> bool:
     return getattr(page, PREVIEW_ATTRIBUTE, False)
 
@@ -63,6 +73,22 @@ class Page(graphene.Interface):
     first_published_at = graphene.DateTime()
     last_published_at = graphene.DateTime(description="When the page last changed.")
     is_preview = graphene.Boolean(required=True, description="A draft shown by preview token.")
+    locale = graphene.String(
+        required=True,
+        description="The locale of what is served, e.g. `en`; differs from `requestedLocale` "
+        "when the page is not translated into that one (a fallback).",
+    )
+    requested_locale = graphene.String(
+        required=True,
+        description="The locale the root field's `locale` asked for (the site's default "
+        "without one).",
+    )
+    translations = graphene.List(
+        graphene.NonNull(Translation),
+        required=True,
+        description="This page in every locale it is live and public in, this one included, "
+        "by locale code.",
+    )
     parent = graphene.Field(lambda: Page, description="null at the site's home page.")
     children = tree_field("The pages below this one, in the editors' order.")
     siblings = tree_field("The other pages under the same parent.")
@@ -92,6 +118,27 @@ class Page(graphene.Interface):
     @staticmethod
     def resolve_is_preview(page, info) -> bool:
         return is_preview(page)
+
+    @staticmethod
+    def resolve_locale(page, info) -> str:
+        return locale_by_id(info.context, page.locale_id).language_code
+
+    @staticmethod
+    def resolve_requested_locale(page, info) -> str:
+        return requested_locale(page, info.context).language_code
+
+    @staticmethod
+    def resolve_translations(page, info) -> list[Translation]:
+        context = info.context
+        pages = translations_of(page, context)
+        found = [
+            Translation(
+                locale=locale_by_id(context, other.locale_id).language_code,
+                url_path=public_url_path(other),
+            )
+            for other in pages.only("locale_id", "url_path")
+        ]
+        return sorted(found, key=lambda translation: translation.locale)
 
     @staticmethod
     def resolve_parent(page, info):

@@ -9,6 +9,7 @@ from wagtail.models import Page
 from wagtail_headless_preview.models import PagePreview
 
 from .arguments import is_database_id
+from .locales import chain_for, locale_argument, localized_keys, mark_requested, translated
 from .pagination import paginate, pagination_arguments
 from .planning import join_images, prefetch_pages
 from .publication import mark_preview, servable_pages
@@ -26,6 +27,7 @@ def lookup_arguments() -> dict[str, graphene.Argument]:
         "token": graphene.Argument(
             graphene.String, description="A preview token from the admin; returns the draft."
         ),
+        "locale": locale_argument(),
     }
 
 
@@ -35,29 +37,43 @@ def page_field(node, model: type[Page], description: str) -> graphene.Field:
     def resolve(root, info, **lookup):
         return prefetch_pages([find_page(model, info, **lookup)], info)[0]
 
+    # A root lookup: its `locale` names the translation served.
+
     return graphene.Field(node, description=description, resolver=resolve, **lookup_arguments())
 
 
 def page_list_field(list_type, description: str, **arguments) -> graphene.Field:
-    """A paginated list field (`{ items pagination }`) with `page` and `perPage`."""
+    """A paginated list field (`{ items pagination }`) with `page`, `perPage` and `locale`."""
     return graphene.Field(
         graphene.NonNull(list_type),
         description=description,
         **arguments,
         **pagination_arguments(),
+        locale=locale_argument(),
     )
 
 
-def paginated_pages(qs: QuerySet, info: GraphQLResolveInfo, page, per_page) -> dict:
-    """One page of `qs`, its items planned for what the selection asks of `items`."""
+def paginated_pages(
+    qs: QuerySet, info: GraphQLResolveInfo, page, per_page, locale: str | None = None
+) -> dict:
+    """One page of `qs` (pages of the default locale), each item replaced by its translation
+    for `locale`, planned for what the selection asks of `items`."""
     result = paginate(qs, page, per_page)
+    result["items"] = translated(result["items"], chain_for(info.context, locale), info.context)
     prefetch_pages(result["items"], info, "items")
     return result
 
 
 def live_pages(model: type[Page], info: GraphQLResolveInfo) -> QuerySet:
-    """Pages of `model` an anonymous reader may see on the request's site."""
+    """Pages of `model` an anonymous reader may see on the request's site, in any locale."""
     return servable_pages(model.objects.all(), info.context)
+
+
+def listed_pages(model: type[Page], info: GraphQLResolveInfo) -> QuerySet:
+    """What a root list lists: the servable pages of the site's default locale, which
+    `paginated_pages` then swaps for their translations (so filters, order and counts are the
+    same in every locale)."""
+    return live_pages(model, info).filter(locale_id=info.context.default_locale_id)
 
 
 def find_page(
@@ -68,10 +84,12 @@ def find_page(
     slug: str | None = None,
     url_path: str | None = None,
     token: str | None = None,
+    locale: str | None = None,
 ) -> Page | None:
     """The live page that matches every given argument, or None; a token returns its draft."""
     if token:
         return preview_page(model, token)
+    chain = chain_for(info.context, locale)
     if id is None and slug is None and url_path is None:
         return None
     qs = live_pages(model, info)
@@ -82,17 +100,31 @@ def find_page(
     if slug is not None:
         qs = qs.filter(slug=slug)
     if url_path is not None:
-        qs = qs.filter(url_path=site_url_path(info, url_path))
+        qs = qs.filter(url_path__in=site_url_paths(info, url_path, chain))
+    if chain is None:
+        qs = qs.filter(locale_id=info.context.default_locale_id)
+    else:
+        qs = localized_keys(qs, chain, info.context)
     if model is Page:
         qs = qs.specific()
-    return join_images(qs, selection_tree(info), info.context).first()
+    found = join_images(qs, selection_tree(info), info.context).first()
+    return mark_requested([found], chain)[0] if chain else found
 
 
-def site_url_path(info: GraphQLResolveInfo, url_path: str) -> str:
-    """Wagtail's stored `url_path` (which starts at the site root page) for a public path."""
+def site_url_paths(info: GraphQLResolveInfo, url_path: str, chain) -> list[str]:
+    """Wagtail's stored `url_path` (which starts at a locale's root page) for a public path,
+    below the site's root page, or below its translation for each locale of `chain`."""
     site = info.context.site
-    root = site.root_page.url_path if site else "/"
-    return root + url_path.strip("/") + "/" if url_path.strip("/") else root
+    if site is None:
+        roots = ["/"]
+    elif chain is None:
+        roots = [site.root_page.url_path]
+    else:
+        roots = Page.objects.filter(
+            translation_key=site.root_page.translation_key, locale_id__in=chain.ids
+        ).values_list("url_path", flat=True)
+    path = url_path.strip("/")
+    return [root + path + "/" if path else root for root in roots]
 
 
 def preview_signer() -> TimestampSigner:

@@ -1,5 +1,8 @@
 """What an anonymous API client may see: live, unexpired, public pages of the request's site
-whose every ancestor up to the site root is live too.
+(its root page and that page's translations, one tree per locale) whose every ancestor up to
+the root is live too. A page in another locale's tree that is an alias of its source (an
+untranslated page, which wagtail-localize keeps in every tree) is never served itself: the API
+serves its source instead (`cms/graphql/locales.py`).
 
 Two layers apply the same rule. Our own resolvers filter in SQL (`servable_pages`), so
 lists and counts are right. `PublicationGuard`, a GraphQL middleware, then checks every page
@@ -23,7 +26,8 @@ PREVIEW_ATTRIBUTE = "_served_as_preview"
 class Visibility:
     """The facts the rule needs, read once per request."""
 
-    site_root_path: str
+    # The site's root page (its default locale's tree) and its translations: a tree per locale.
+    site_root_paths: tuple[str, ...]
     # Pages under a privacy restriction, with everything below them.
     restricted_paths: tuple[str, ...]
     # Pages with children that are not live (unpublished without their descendants, expired,
@@ -42,9 +46,9 @@ class Visibility:
         return cls.of_paths(*cls.paths_for_site(site)[0])
 
     @classmethod
-    def of_paths(cls, root_path: str, restricted: tuple, unpublished: tuple) -> "Visibility":
+    def of_paths(cls, root_paths: tuple, restricted: tuple, unpublished: tuple) -> "Visibility":
         return cls(
-            site_root_path=root_path,
+            site_root_paths=root_paths,
             restricted_paths=restricted,
             unpublished_parent_paths=unpublished,
             now=timezone.now(),
@@ -54,7 +58,19 @@ class Visibility:
     def paths_for_site(site: Site | None) -> tuple[tuple[str, tuple, tuple], float]:
         """The rule's paths for one site, in one query, and until when (a `time.time()`)
         they hold with no change to any row: the next `expire_at` of a page with children."""
-        root_path = site.root_page.path if site else "\uffff"
+        # The site's own root (its default locale's) first.
+        root_paths = ("\uffff",)
+        if site:
+            translations = Page.objects.filter(translation_key=site.root_page.translation_key)
+            root_paths = (
+                site.root_page.path,
+                *translations.exclude(pk=site.root_page_id)
+                .order_by("path")
+                .values_list("path", flat=True),
+            )
+        below_roots = Q()
+        for root_path in root_paths:
+            below_roots |= Q(path__startswith=root_path)
         now = timezone.now()
         restricted, unpublished, later = [], [], []
         # Password, login and group restrictions alike: an API client passes none.
@@ -64,8 +80,7 @@ class Visibility:
             )
             .filter(
                 Q(restricted=True)
-                | Q(path__startswith=root_path, numchild__gt=0)
-                & (Q(live=False) | Q(expire_at__isnull=False))
+                | below_roots & Q(numchild__gt=0) & (Q(live=False) | Q(expire_at__isnull=False))
             )
             .values_list("path", "restricted", "live", "expire_at")
         )
@@ -76,7 +91,7 @@ class Visibility:
                 unpublished.append(path)
             else:
                 later.append(expire_at.timestamp())
-        return (root_path, tuple(restricted), tuple(unpublished)), min(later, default=float("inf"))
+        return (root_paths, tuple(restricted), tuple(unpublished)), min(later, default=float("inf"))
 
     def as_if_live(self, page: Page) -> "Visibility":
         """The rule as it stood while `page` was live: what readers saw before it was
@@ -102,13 +117,17 @@ class Visibility:
             page.live
             and not page.expired
             and (page.expire_at is None or page.expire_at > self.now)
-            and page.path.startswith(self.site_root_path)
+            and page.path.startswith(self.site_root_paths)
             and not page.path.startswith(self.hidden_subtrees)
+            and not is_translation_alias(page, self.site_root_paths[0])
         )
 
     def filter_public(self, qs: QuerySet) -> QuerySet:
         """Pages of this site under no privacy restriction, whatever their other state."""
-        qs = qs.filter(path__startswith=self.site_root_path)
+        in_trees = Q()
+        for root_path in self.site_root_paths:
+            in_trees |= Q(path__startswith=root_path)
+        qs = qs.filter(in_trees)
         for path in self.restricted_paths:
             qs = qs.exclude(path__startswith=path)
         return qs
@@ -125,7 +144,17 @@ class Visibility:
         )
         for path in self.unpublished_parent_paths:
             qs = qs.exclude(path__startswith=path)
+        if len(self.site_root_paths) > 1:
+            # Aliases in the other locales' trees: `is_translation_alias`, in SQL.
+            qs = qs.exclude(
+                Q(alias_of__isnull=False) & ~Q(path__startswith=self.site_root_paths[0])
+            )
         return self.filter_public(qs)
+
+
+def is_translation_alias(page: Page, default_root_path: str) -> bool:
+    """An alias outside the default locale's tree: an untranslated page, served as its source."""
+    return page.alias_of_id is not None and not page.path.startswith(default_root_path)
 
 
 @dataclass(frozen=True)

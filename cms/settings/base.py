@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "webhooks",
     "django_tasks",
     "django_tasks_db",
+    "wagtail_localize",
+    # wagtail-localize's locale admin (in place of wagtail.locales): a locale can sync its
+    # tree from another, so untranslated pages exist in it as aliases (see README, Locales).
+    "wagtail_localize.locales",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -184,7 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -220,6 +224,16 @@ if MEDIA_S3_BUCKET:
 # The app serves media from MEDIA_ROOT itself (public images only, see cms/media.py) unless
 # they live in shared storage that serves them.
 SERVE_MEDIA = not MEDIA_S3_BUCKET
+
+# Locales: one page tree per locale (Wagtail's internationalisation), translated through
+# wagtail-localize. The seed is English; `manage.py setup_locale ko` adds Korean. Content in a
+# locale falls back along API_LOCALE_FALLBACKS, then to the site's default locale.
+WAGTAIL_I18N_ENABLED = True
+LANGUAGES = WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("ko", "Korean")]
+API_LOCALE_FALLBACKS: dict[str, list[str]] = {}
+# A new translation starts as a draft: it goes live through medical review (reviews/gate.py),
+# never because its source is live.
+WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Calf reduction CMS"

@@ -1,0 +1,304 @@
+"""Locales: a Korean tree kept by wagtail-localize, served per locale with fallback to English."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from wagtail.models import Locale, Page, PageViewRestriction
+from wagtail_localize.models import Translation
+from wagtail_localize.operations import translate_object
+
+from procedures.models import Muscle, ProcedurePage
+from reviews.models import REVIEWERS_GROUP, MedicalReview
+
+pytestmark = pytest.mark.django_db
+
+PROCEDURE = """
+query($slug: String, $id: ID, $urlPath: String, $locale: String) {
+  procedure(slug: $slug, id: $id, urlPath: $urlPath, locale: $locale) {
+    id title slug urlPath locale requestedLocale translations { locale urlPath }
+  }
+}
+"""
+LIST = """
+query($locale: String) {
+  procedures(locale: $locale, perPage: 100) {
+    items { id title locale requestedLocale }
+    pagination { total }
+  }
+}
+"""
+
+
+@pytest.fixture
+def korean(db) -> Locale:
+    call_command("setup_locale", "ko", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return Locale.objects.get(language_code="ko")
+
+
+def reviewer():
+    user, _ = User.objects.get_or_create(username="locale-reviewer")
+    user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
+    return user
+
+
+def translate(page, locale: Locale, *, publish: bool = True, **fields):
+    """A translation made with wagtail-localize's own operation (what the admin's "Translate"
+    does), its text filled in, then published by a medical reviewer (its review)."""
+    translate_object(page, [locale])
+    translation = page.get_translation(locale).specific
+    assert translation.alias_of_id is None
+    for name, value in fields.items():
+        setattr(translation, name, value)
+    user = reviewer()
+    revision = translation.save_revision(user=user)
+    if publish:
+        assert translation.permissions_for_user(user).can_publish()
+        revision.publish(user=user)
+    return type(translation).objects.get(pk=translation.pk)
+
+
+def first_procedure() -> ProcedurePage:
+    return ProcedurePage.objects.filter(locale=Locale.get_default()).live().order_by("path")[0]
+
+
+def procedure(gql, **variables) -> dict | None:
+    return gql(PROCEDURE, variables)["procedure"]
+
+
+def test_setup_locale_makes_the_tree_from_aliases_and_translates_nothing(korean):
+    english = Page.objects.filter(locale=Locale.get_default(), depth__gt=1).count()
+    korean_pages = Page.objects.filter(locale=korean)
+    assert korean_pages.count() == english
+    assert not korean_pages.filter(alias_of__isnull=True).exists()
+    call_command("setup_locale", "ko", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Page.objects.filter(locale=korean).count() == english
+
+
+def test_setup_locale_refuses_a_language_not_configured(db):
+    with pytest.raises(CommandError, match="WAGTAIL_CONTENT_LANGUAGES"):
+        call_command("setup_locale", "fr")
+
+
+def test_an_untranslated_page_falls_back_and_says_so(gql, korean):
+    english = first_procedure()
+    found = procedure(gql, slug=english.slug, locale="ko")
+    assert found["id"] == str(english.pk)
+    assert found["title"] == english.title
+    assert (found["locale"], found["requestedLocale"]) == ("en", "ko")
+    assert found["translations"] == [{"locale": "en", "urlPath": found["urlPath"]}]
+
+
+def test_a_published_translation_is_served_and_its_unpublishing_falls_back_again(gql, korean):
+    english = first_procedure()
+    korean_page = translate(english, korean, title="종아리 시술")
+    found = procedure(gql, slug=english.slug, locale="ko")
+    assert (found["id"], found["title"]) == (str(korean_page.pk), "종아리 시술")
+    assert (found["locale"], found["requestedLocale"]) == ("ko", "ko")
+    assert [t["locale"] for t in found["translations"]] == ["en", "ko"]
+    # The English reader still gets English, and the id lookup finds the translation too.
+    assert procedure(gql, slug=english.slug)["title"] == english.title
+    assert procedure(gql, id=str(english.pk), locale="ko")["id"] == str(korean_page.pk)
+    assert procedure(gql, urlPath=found["urlPath"], locale="ko")["id"] == str(korean_page.pk)
+
+    korean_page.unpublish()
+    found = procedure(gql, slug=english.slug, locale="ko")
+    assert (found["id"], found["locale"]) == (str(english.pk), "en")
+
+
+def test_a_draft_translation_is_not_served(gql, korean):
+    english = first_procedure()
+    translate(english, korean, publish=False, title="초안")
+    found = procedure(gql, slug=english.slug, locale="ko")
+    assert (found["id"], found["locale"]) == (str(english.pk), "en")
+
+
+def test_the_english_pages_rules_hold_in_korean(gql, korean):
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    PageViewRestriction.objects.create(page=english, restriction_type="login")
+    assert procedure(gql, slug=english.slug, locale="ko") is None
+    assert str(korean_page.pk) not in {
+        i["id"] for i in gql(LIST, {"locale": "ko"})["procedures"]["items"]
+    }
+    PageViewRestriction.objects.filter(page=english).delete()
+    assert procedure(gql, slug=english.slug, locale="ko")["id"] == str(korean_page.pk)
+
+    english.unpublish()
+    assert procedure(gql, slug=english.slug, locale="ko") is None
+    assert procedure(gql, id=str(korean_page.pk), locale="ko") is None
+
+
+def test_a_korean_page_under_an_unpublished_korean_parent_falls_back(gql, korean):
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    korean_index = korean_page.get_parent()
+    translate(korean_index.alias_of.specific if korean_index.alias_of_id else korean_index, korean)
+    korean_index = korean_page.get_parent()
+    korean_index.unpublish()
+    found = procedure(gql, slug=english.slug, locale="ko")
+    assert (found["id"], found["locale"]) == (str(english.pk), "en")
+
+
+def test_lists_swap_in_translations_and_keep_order_and_count(gql, korean):
+    english_answer = gql(LIST)["procedures"]
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    answer = gql(LIST, {"locale": "ko"})["procedures"]
+    assert answer["pagination"] == english_answer["pagination"]
+    expected = [
+        (str(korean_page.pk), "번역", "ko")
+        if item["id"] == str(english.pk)
+        else (item["id"], item["title"], "en")
+        for item in english_answer["items"]
+    ]
+    assert [(i["id"], i["title"], i["locale"]) for i in answer["items"]] == expected
+    assert {i["requestedLocale"] for i in answer["items"]} == {"ko"}
+    # English readers never see the Korean tree.
+    assert gql(LIST)["procedures"] == english_answer
+
+
+def test_the_korean_tree_does_not_leak_into_default_locale_fields(gql, korean):
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    data = gql(
+        """{ pages(perPage: 100) { items { id locale } }
+             search(query: "번역") { id }
+             muscles { id } }"""
+    )
+    assert {item["locale"] for item in data["pages"]["items"]} == {"en"}
+    assert str(korean_page.pk) not in {item["id"] for item in data["pages"]["items"]}
+    assert data["search"] == []
+    korean_search = gql('{ search(query: "번역", locale: "ko") { id locale } }')["search"]
+    assert korean_search == [{"id": str(korean_page.pk), "locale": "ko"}]
+
+
+def test_pages_for_a_sitemap_per_locale(gql, korean):
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    en = gql("{ pages(perPage: 100) { items { id } pagination { total } } }")["pages"]
+    ko = gql('{ pages(perPage: 100, locale: "ko") { items { id locale } pagination { total } } }')[
+        "pages"
+    ]
+    assert ko["pagination"]["total"] == en["pagination"]["total"]
+    assert str(korean_page.pk) in {i["id"] for i in ko["items"]}
+    assert str(english.pk) not in {i["id"] for i in ko["items"]}
+
+
+@pytest.mark.parametrize(
+    "tag, message",
+    [("fr", 'Unknown locale "fr"; available: en, ko.'), ("k!", "is not a BCP 47 language tag")],
+)
+def test_unknown_or_malformed_locales_are_client_errors_listing_the_available(
+    gql, korean, tag, message
+):
+    errors = gql.errors(PROCEDURE, {"slug": "x", "locale": tag})
+    assert message in errors[0]["message"]
+    assert "en, ko" in errors[0]["message"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_region_subtag_finds_its_language(gql, korean):
+    english = first_procedure()
+    found = procedure(gql, slug=english.slug, locale="ko-KR")
+    assert found["requestedLocale"] == "ko"
+
+
+def test_muscles_fall_back_per_muscle(gql, korean):
+    english = list(Muscle.objects.filter(live=True, locale=Locale.get_default()).order_by("name"))
+    first = english[0]
+    translate_object(first, [korean])
+    translated = first.get_translation(korean)
+    translated.name = "가자미근"
+    translated.save()
+    translated.save_revision().publish()
+    answer = gql('{ muscles(locale: "ko") { id name slug } }')["muscles"]
+    assert {m["id"] for m in answer} == {str(translated.pk)} | {str(m.pk) for m in english[1:]}
+    assert {m["slug"] for m in answer} == {m.slug for m in english}
+    assert gql("{ muscles { id } }")["muscles"] == [{"id": str(m.pk)} for m in english]
+
+
+CHANGES = """
+query($since: DateTime!, $locale: String) {
+  changes(since: $since, locale: $locale) {
+    pages { id title locale } removed { id urlPath }
+  }
+}
+"""
+
+
+def test_sync_per_locale_replaces_the_fallback_and_brings_it_back(gql, korean):
+    english = first_procedure()
+    since = timezone.now().isoformat()
+    korean_page = translate(english, korean, title="번역")
+    ko = gql(CHANGES, {"since": since, "locale": "ko"})["changes"]
+    assert [(p["id"], p["locale"]) for p in ko["pages"]] == [(str(korean_page.pk), "ko")]
+    assert str(english.pk) in {r["id"] for r in ko["removed"]}
+    en = gql(CHANGES, {"since": since})["changes"]
+    assert str(korean_page.pk) not in {p["id"] for p in en["pages"]}
+
+    since = timezone.now().isoformat()
+    korean_page.unpublish()
+    ko = gql(CHANGES, {"since": since, "locale": "ko"})["changes"]
+    assert [(p["id"], p["locale"]) for p in ko["pages"]] == [(str(english.pk), "en")]
+    assert str(korean_page.pk) in {r["id"] for r in ko["removed"]}
+
+
+def test_sync_per_locale_removes_a_translation_whose_source_is_unpublished(gql, korean):
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    since = timezone.now().isoformat()
+    english.unpublish()
+    ko = gql(CHANGES, {"since": since, "locale": "ko"})["changes"]
+    # Pages that showed it change too (their related procedures); neither translation is served.
+    assert {str(english.pk), str(korean_page.pk)}.isdisjoint({p["id"] for p in ko["pages"]})
+    assert {p["locale"] for p in ko["pages"]} <= {"en"}
+    assert {str(english.pk), str(korean_page.pk)} <= {r["id"] for r in ko["removed"]}
+
+
+def test_a_cached_korean_answer_changes_when_the_translation_is_published(gql, korean):
+    english = first_procedure()
+    before = procedure(gql, slug=english.slug, locale="ko")
+    assert procedure(gql, slug=english.slug, locale="ko") == before  # from the cache
+    korean_page = translate(english, korean, title="번역")
+    assert procedure(gql, slug=english.slug, locale="ko")["id"] == str(korean_page.pk)
+
+
+def test_a_translation_publish_purges_the_fallback_answers_tag(korean):
+    from freshness.tags import tags_for_change
+
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    assert f"p{english.pk}" in tags_for_change(korean_page)
+    assert f"p{korean_page.pk}" in tags_for_change(english.get_parent())
+
+
+def test_a_translation_is_served_only_once_a_medical_reviewer_published_it(gql, korean):
+    english = first_procedure()
+    # "Translate this page" turns the live alias into a live translation with the source's
+    # text: not reviewed, so the reviewed source is served.
+    translate_object(english, [korean])
+    converted = english.get_translation(korean)
+    assert converted.live and converted.alias_of_id is None
+    found = procedure(gql, slug=english.slug, locale="ko")
+    assert (found["id"], found["locale"]) == (str(english.pk), "en")
+    # An editor cannot publish it; a reviewer's publish is recorded as its review.
+    editor, _ = User.objects.get_or_create(username="locale-editor")
+    assert not converted.permissions_for_user(editor).can_publish()
+    korean_page = translate(english, korean, title="번역")
+    assert (
+        MedicalReview.objects.for_object(korean_page).get().revision_id
+        == korean_page.live_revision_id
+    )
+    assert procedure(gql, slug=english.slug, locale="ko")["id"] == str(korean_page.pk)
+    # A page of the default locale is still published through the workflow only.
+    assert not english.permissions_for_user(reviewer()).can_publish()
+
+
+def test_translation_is_recorded_by_wagtail_localize(korean):
+    english = first_procedure()
+    translate(english, korean, title="번역")
+    assert Translation.objects.filter(
+        target_locale=korean, source__object_id=english.translation_key
+    ).exists()
