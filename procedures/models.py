@@ -24,8 +24,8 @@ from wagtail.models import (
     WorkflowMixin,
 )
 from wagtail.search import index
-from wagtail_localize.fields import SynchronizedField
 from wagtail.snippets.models import register_snippet
+from wagtail_localize.fields import SynchronizedField
 
 from cms.citations import Citation, citations_panel
 from cms.preview import EmbeddedPreviewMixin
