@@ -54,6 +54,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_medical_review --dev-accounts
 	$(PY) manage.py load_seed_content
+	$(PY) manage.py setup_locale ko
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py worker --no-reload & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)

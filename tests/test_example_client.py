@@ -68,6 +68,33 @@ print(page.create_page_preview().token)
 """
 
 
+KO_SLUG = "calf-liposuction"
+KO_TITLE = "종아리 지방흡입"
+# Korean, and one procedure translated with wagtail-localize and published by a medical
+# reviewer (its review), as in the admin.
+TRANSLATION_SCRIPT = f"""
+import django
+django.setup()
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from wagtail.models import Locale
+from wagtail_localize.operations import translate_object
+from procedures.models import ProcedurePage
+from reviews.models import REVIEWERS_GROUP
+from reviews.setup import ensure_medical_review
+ensure_medical_review()
+call_command("setup_locale", "ko")
+korean = Locale.objects.get(language_code="ko")
+page = ProcedurePage.objects.get(slug={KO_SLUG!r}, locale=Locale.get_default())
+translate_object(page, [korean])
+translation = page.get_translation(korean).specific
+translation.title = {KO_TITLE!r}
+reviewer, _ = User.objects.get_or_create(username="example-reviewer")
+reviewer.groups.add(Group.objects.get_or_create(name=REVIEWERS_GROUP)[0])
+translation.save_revision(user=reviewer).publish(user=reviewer)
+"""
+
+
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     """The API as an operator runs it: production settings under gunicorn with Redis (so the
@@ -87,6 +114,7 @@ def serve_api(tmp_path_factory, redis_url: str):
     )
     manage(env, "migrate", "--noinput")
     manage(env, "load_seed_content")
+    subprocess.run([sys.executable, "-c", TRANSLATION_SCRIPT], cwd=ROOT, env=env, check=True)
     # Production queues Wagtail's search and reference indexing for the worker; drain the
     # queue once, as a running `manage.py worker` would.
     manage(env, "db_worker", "--batch")
@@ -110,6 +138,8 @@ def test_the_example_client_against_the_live_api(node_modules, api):
             "API_URL": f"{base}/graphql/",
             "PREVIEW_TOKEN": preview_token,
             "PREVIEW_SUMMARY": DRAFT_SUMMARY,
+            "KO_SLUG": KO_SLUG,
+            "KO_TITLE": KO_TITLE,
             "CORS_ORIGIN": APP_ORIGIN,
         },
     )

@@ -58,21 +58,14 @@ class Visibility:
     def paths_for_site(site: Site | None) -> tuple[tuple[str, tuple, tuple], float]:
         """The rule's paths for one site, in one query, and until when (a `time.time()`)
         they hold with no change to any row: the next `expire_at` of a page with children."""
-        # The site's own root (its default locale's) first.
-        root_paths = ("\uffff",)
-        if site:
-            translations = Page.objects.filter(translation_key=site.root_page.translation_key)
-            root_paths = (
-                site.root_page.path,
-                *translations.exclude(pk=site.root_page_id)
-                .order_by("path")
-                .values_list("path", flat=True),
-            )
-        below_roots = Q()
-        for root_path in root_paths:
-            below_roots |= Q(path__startswith=root_path)
+        # The site's root page's translations (the other locales' roots) come in the same
+        # query; pages with children are kept to those below one of the roots afterwards.
+        root = site.root_page if site else None
+        is_root = (
+            Q(translation_key=root.translation_key, depth=root.depth) if root else Q(pk__in=[])
+        )
         now = timezone.now()
-        restricted, unpublished, later = [], [], []
+        restricted, parents = [], []
         # Password, login and group restrictions alike: an API client passes none.
         rows = (
             Page.objects.annotate(
@@ -80,14 +73,27 @@ class Visibility:
             )
             .filter(
                 Q(restricted=True)
-                | below_roots & Q(numchild__gt=0) & (Q(live=False) | Q(expire_at__isnull=False))
+                | Q(numchild__gt=0) & (Q(live=False) | Q(expire_at__isnull=False))
+                | is_root
             )
-            .values_list("path", "restricted", "live", "expire_at")
+            .values_list("path", "restricted", "live", "expire_at", "numchild", "translation_key")
         )
-        for path, is_restricted, live, expire_at in rows:
+        others = []
+        for path, is_restricted, live, expire_at, numchild, key in rows:
+            at_root_depth = root and len(path) == len(root.path) and path != root.path
+            if at_root_depth and key == root.translation_key:
+                others.append(path)
             if is_restricted:
                 restricted.append(path)
-            elif not live or expire_at <= now:
+            elif numchild and (not live or expire_at is not None):
+                parents.append((path, live, expire_at))
+        # The site's own root (its default locale's) first.
+        root_paths = (root.path, *sorted(others)) if root else ("\uffff",)
+        unpublished, later = [], []
+        for path, live, expire_at in parents:
+            if not path.startswith(root_paths):
+                continue
+            if not live or expire_at <= now:
                 unpublished.append(path)
             else:
                 later.append(expire_at.timestamp())

@@ -9,3 +9,4 @@ export * from "./queries/preview";
 export * from "./queries/sync";
 export * from "./queries/comparison";
 export * from "./queries/structured-data";
+export * from "./queries/locales";
