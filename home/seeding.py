@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import features as feature_registry
 
 from cms.models import SeedRecord
@@ -119,7 +119,8 @@ class SeedLoader:
 
     def ensure_muscle(self, item: dict) -> Muscle | None:
         key = f"muscle {item['slug']}"
-        muscle = Muscle.objects.filter(slug=item["slug"]).first()
+        # The seed is English: a Korean translation of the muscle is not the seed's.
+        muscle = Muscle.objects.filter(slug=item["slug"], locale=Locale.get_default()).first()
         if self.deleted_by_editor(key, muscle is not None):
             self.report.kept.append(f"{key} (deleted by an editor)")
             return None

@@ -61,8 +61,9 @@ def test_the_example_client_typechecks_against_the_schema(node_modules):
 PREVIEW_SCRIPT = f"""
 import django
 django.setup()
+from wagtail.models import Locale
 from procedures.models import ProcedurePage
-page = ProcedurePage.objects.get(slug="selective-neurectomy")
+page = ProcedurePage.objects.get(slug="selective-neurectomy", locale=Locale.get_default())
 page.summary = {DRAFT_SUMMARY!r}
 print(page.create_page_preview().token)
 """

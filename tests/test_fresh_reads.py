@@ -62,9 +62,9 @@ from cms.throwaway import free_port
 
 IMAGE = "image { id url width height alt srcSet(widths: [320, 640]) }"
 PROCEDURE = f"""
-query Procedure($slug: String!) {{
-  procedure(slug: $slug) {{
-    id title summary urlPath lastPublishedAt
+query Procedure($slug: String!, $locale: String) {{
+  procedure(slug: $slug, locale: $locale) {{
+    id title summary urlPath lastPublishedAt locale requestedLocale translations {{ locale }}
     {IMAGE}
     muscles {{ id name slug }}
     relatedProcedures {{ slug title urlPath }}
@@ -72,9 +72,9 @@ query Procedure($slug: String!) {{
 }}
 """
 PROCEDURES = f"""
-{{
-  procedures(perPage: 50) {{
-    items {{ id slug title summary urlPath {IMAGE} muscles {{ name }} }}
+query Procedures($locale: String) {{
+  procedures(perPage: 50, locale: $locale) {{
+    items {{ id slug title summary urlPath locale {IMAGE} muscles {{ name }} }}
     pagination {{ total }}
   }}
 }}
@@ -100,6 +100,9 @@ REDIRECTS = "{ redirects { oldPath newPath isPermanent } }"
 READS = [
     ("procedure calf-liposuction", PROCEDURE, {"slug": "calf-liposuction"}),
     ("procedures", PROCEDURES, None),
+    # Korean readers: translations where published and reviewed, English where not.
+    ("procedure calf-liposuction ko", PROCEDURE, {"slug": "calf-liposuction", "locale": "ko"}),
+    ("procedures ko", PROCEDURES, {"locale": "ko"}),
     ("article", ARTICLE, None),
     ("muscles", MUSCLES, None),
     ("redirects", REDIRECTS, None),
@@ -120,19 +123,55 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
 from images.models import CMSImage
 from procedures.models import Muscle, ProcedurePage
+from wagtail.models import Locale
+
+
+def procedure(slug):
+    return ProcedurePage.objects.get(slug=slug, locale=Locale.get_default())
+
+
+def section(slug):
+    return Page.objects.get(slug=slug, locale=Locale.get_default())
+
+
+def korean(slug):
+    return procedure(slug).get_translation(Locale.objects.get(language_code="ko"))
+
+
+def translate(slug, title):
+    # wagtail-localize's Translate, then a medical reviewer's publish (its review).
+    from django.contrib.auth.models import User
+    from wagtail_localize.operations import translate_object
+
+    translate_object(procedure(slug), [Locale.objects.get(language_code="ko")])
+    page = korean(slug).specific
+    page.title = title
+    reviewer = User.objects.get(username="fresh-reads-reviewer")
+    page.save_revision(user=reviewer).publish(user=reviewer)
 """
 
 SET_UP = """
 from home.models import HomePage
 from procedures.models import ProcedureIndexPage
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from reviews.models import REVIEWERS_GROUP
+from reviews.setup import ensure_medical_review
 members = ProcedureIndexPage(title="Members", slug="members", live=False)
 HomePage.objects.get().add_child(instance=members)
 PageViewRestriction.objects.create(page=members, restriction_type="login")
 members.save_revision().publish()
 private = Collection.get_first_root_node().add_child(name="Clinic only")
 CollectionViewRestriction.objects.create(collection=private, restriction_type="login")
+# Korean, its tree kept by wagtail-localize, and a medical reviewer to publish translations.
+ensure_medical_review()
+call_command("setup_locale", "ko")
+reviewer, _ = User.objects.get_or_create(username="fresh-reads-reviewer")
+reviewer.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
 result = {
-    "images": {p.slug: p.image_id for p in ProcedurePage.objects.all()},
+    "images": {
+        p.slug: p.image_id for p in ProcedurePage.objects.filter(locale=Locale.get_default())
+    },
     "muscles": list(Muscle.objects.order_by("pk").values_list("pk", flat=True)),
 }
 """
@@ -161,6 +200,7 @@ class Site:
     images: dict[str, int]  # procedure slug -> its image's id
     muscles: list[int]
     hidden: dict[str, str] = field(default_factory=dict)  # slug -> "unpublished" | "members"
+    translated: set[str] = field(default_factory=set)  # with a live Korean translation
     private_images: set[int] = field(default_factory=set)
     visible: list[str] = field(default_factory=list)  # live, public procedures, by slug
     last_fresh: dict | None = None
@@ -285,7 +325,7 @@ class EditorsAndReaders(RuleBasedStateMachine):
         self.edit(
             f"publish {slug} with {field_name} {text!r}",
             f"""
-            page = ProcedurePage.objects.get(slug={slug!r})
+            page = procedure({slug!r})
             page.{field_name} = {text!r}
             page.save_revision().publish()
             """,
@@ -295,7 +335,7 @@ class EditorsAndReaders(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 20))
     def unpublish(self, pick: int) -> None:
         slug = self.choose(self.site.visible, pick)
-        self.edit(f"unpublish {slug}", f"ProcedurePage.objects.get(slug={slug!r}).unpublish()")
+        self.edit(f"unpublish {slug}", f"procedure({slug!r}).unpublish()")
         self.site.hidden[slug] = "unpublished"
 
     @precondition(lambda self: self.hidden("unpublished"))
@@ -304,9 +344,33 @@ class EditorsAndReaders(RuleBasedStateMachine):
         slug = self.choose(self.hidden("unpublished"), pick)
         self.edit(
             f"republish {slug}",
-            f"ProcedurePage.objects.get(slug={slug!r}).save_revision().publish()",
+            f"procedure({slug!r}).save_revision().publish()",
         )
         del self.site.hidden[slug]
+
+    def untranslated(self) -> list[str]:
+        return [slug for slug in self.site.visible if slug not in self.site.translated]
+
+    def translated_and_shown(self) -> list[str]:
+        return [slug for slug in self.site.visible if slug in self.site.translated]
+
+    @precondition(lambda self: self.untranslated())
+    @rule(pick=st.integers(0, 20))
+    def translate_into_korean(self, pick: int) -> None:
+        slug = self.choose(self.untranslated(), pick)
+        title = f"번역 {next(self.site.serial)}"
+        self.edit(
+            f"translate {slug} into Korean as {title!r}, published by a reviewer",
+            f"translate({slug!r}, {title!r})",
+        )
+        self.site.translated.add(slug)
+
+    @precondition(lambda self: self.translated_and_shown())
+    @rule(pick=st.integers(0, 20))
+    def unpublish_the_translation(self, pick: int) -> None:
+        slug = self.choose(self.translated_and_shown(), pick)
+        self.edit(f"unpublish the Korean {slug}", f"korean({slug!r}).unpublish()")
+        self.site.translated.discard(slug)
 
     @precondition(lambda self: len(self.site.visible) > 1)
     @rule(pick=st.integers(0, 20))
@@ -315,8 +379,8 @@ class EditorsAndReaders(RuleBasedStateMachine):
         self.edit(
             f"move {slug} under the login-restricted /{MEMBERS}/",
             f"""
-            page = ProcedurePage.objects.get(slug={slug!r})
-            page.move(Page.objects.get(slug={MEMBERS!r}), pos="last-child")
+            page = procedure({slug!r})
+            page.move(section({MEMBERS!r}), pos="last-child")
             """,
         )
         self.site.hidden[slug] = "members"
@@ -328,8 +392,8 @@ class EditorsAndReaders(RuleBasedStateMachine):
         self.edit(
             f"move {slug} back to /procedures/",
             f"""
-            page = ProcedurePage.objects.get(slug={slug!r})
-            page.move(Page.objects.get(slug="procedures"), pos="last-child")
+            page = procedure({slug!r})
+            page.move(section("procedures"), pos="last-child")
             """,
         )
         del self.site.hidden[slug]
@@ -351,7 +415,7 @@ class EditorsAndReaders(RuleBasedStateMachine):
     def add_a_redirect(self, pick: int, to_page: bool) -> None:
         old_path = f"/old-{next(self.site.serial)}"
         target = self.choose(self.site.visible, pick) if to_page and self.site.visible else None
-        to = f"ProcedurePage.objects.get(slug={target!r})" if target else '"https://example.com/"'
+        to = f"procedure({target!r})" if target else '"https://example.com/"'
         self.edit(
             f"add redirect {old_path} to {target or 'https://example.com/'}",
             f"Redirect.add_redirect({old_path!r}, redirect_to={to})",
@@ -403,13 +467,12 @@ class EditorsAndReaders(RuleBasedStateMachine):
         site = self.site
         code = [
             f"""
-            page = ProcedurePage.objects.get(slug={slug!r})
-            page.move(Page.objects.get(slug="procedures"), pos="last-child")
+            page = procedure({slug!r})
+            page.move(section("procedures"), pos="last-child")
             """
             for slug in self.hidden("members")
         ] + [
-            f"ProcedurePage.objects.get(slug={slug!r}).save_revision().publish()"
-            for slug in self.hidden("unpublished")
+            f"procedure({slug!r}).save_revision().publish()" for slug in self.hidden("unpublished")
         ]
         code += [
             f"""
@@ -544,6 +607,16 @@ def tour(machine: EditorsAndReaders) -> None:
     machine.unpublish(pick=1)
     machine.check()
     machine.republish(pick=0)
+    machine.check()
+    machine.translate_into_korean(pick=1)  # calf-liposuction, the procedure read alone
+    machine.check()
+    machine.translate_into_korean(pick=0)
+    machine.check()
+    machine.unpublish(pick=1)  # calf-liposuction: its translation is hidden with it
+    machine.check()
+    machine.republish(pick=0)
+    machine.check()
+    machine.unpublish_the_translation(pick=1)  # calf-liposuction's: English again
     machine.check()
     machine.move_into_the_members_section(pick=1)
     machine.check()

@@ -302,3 +302,16 @@ def test_translation_is_recorded_by_wagtail_localize(korean):
     assert Translation.objects.filter(
         target_locale=korean, source__object_id=english.translation_key
     ).exists()
+
+
+def test_make_run_again_with_korean_loads_the_seed_without_touching_the_korean_tree(korean):
+    """`make run` loads the seed, then adds Korean; run again, the seed finds only English."""
+    english = first_procedure()
+    korean_page = translate(english, korean, title="번역")
+    before = sorted(Page.objects.values_list("pk", "locale_id", "title", "live"))
+    muscles = sorted(Muscle.objects.values_list("pk", "locale_id", "name"))
+    call_command("load_seed_content", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("setup_locale", "ko", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert sorted(Page.objects.values_list("pk", "locale_id", "title", "live")) == before
+    assert sorted(Muscle.objects.values_list("pk", "locale_id", "name")) == muscles
+    assert ProcedurePage.objects.get(pk=korean_page.pk).title == "번역"
