@@ -2,7 +2,10 @@
 
 An answer is tagged with every object it resolved (`p<id>` a page, `i<id>` an image and
 `c<id>` its collection, `m<id>` a muscle), the lists a new object may join (`pages`,
-`muscles`, `redirects`) and its site (`s<id>`). A change is purged by `tags_for_change`,
+`muscles`, `redirects`) and its site (`s<id>`). An answer for a locale other than the default
+(`locale: "ko"`) also carries, per page it served, `<translation key>.ko` (a translation
+published later replaces that page there) and, with `pages`, `pages.ko`; a change to a
+Korean page purges those, not the English answers. A change is purged by `tags_for_change`,
 which names the same tags for the object that changed, so the two never drift apart.
 """
 
@@ -14,6 +17,7 @@ from wagtail.images.models import AbstractImage
 from wagtail.models import (
     Collection,
     CollectionViewRestriction,
+    Locale,
     Page,
     PageViewRestriction,
     Site,
@@ -60,6 +64,18 @@ def page_tags(ids) -> set[str]:
     return {f"p{pk}" for pk in ids}
 
 
+def key_tag(translation_key, code: str | None = None) -> str:
+    """A page's content in one locale: `<first 12 hex digits of its translation key>.<code>`;
+    without a code, in any locale (what a page's `translations` read)."""
+    short = translation_key.hex[:12]
+    return f"{short}.{code}" if code else short
+
+
+def locale_tags(tags: set[str], codes) -> set[str]:
+    """The per-locale list tags of an answer for locales `codes` that reads lists."""
+    return {f"{PAGES}.{code}" for code in codes} if PAGES in tags else set()
+
+
 def site_tag(site: Site | None) -> str | None:
     return None if site is None else f"s{site.pk}"
 
@@ -98,6 +114,9 @@ class TagRecordingExecutionContext(ExecutionContext):
                     tags.update(ROOT_LISTS.get(name, {PAGES}))
         else:
             tags.update(object_tags(source_value))
+            codes = getattr(self.context_value, "requested_codes", None)
+            if codes and isinstance(source_value, Page):
+                tags.update(key_tag(source_value.translation_key, code) for code in codes)
             for name in names.values():
                 tags.update(FIELD_LISTS.get(name, ()))
         result = super().execute_fields(parent_type, source_value, path, fields)
@@ -106,6 +125,8 @@ class TagRecordingExecutionContext(ExecutionContext):
         )
         if found_nothing:
             tags.add(PAGES)
+        if path is None:
+            tags.update(locale_tags(tags, getattr(self.context_value, "requested_codes", ())))
         return result
 
 
@@ -126,14 +147,33 @@ def all_sites() -> set[str]:
 
 
 def page_and_descendants(page: Page) -> set[str]:
-    # A page's path, visibility and parent show in its descendants' answers; an answer for a
-    # locale may show another translation of any of them (a fallback, or a translation its
-    # source's visibility hides), so theirs are purged too.
+    """A page's path, visibility and parent show in its descendants' answers.
+
+    A page of the default locale also governs its translations (they are hidden with it), so
+    answers showing them are purged too. A page of another locale changes only that locale's
+    answers (and those of locales falling back to it): its own, and those that showed another
+    translation of it in its place (`key_tag`), and that locale's lists."""
     below = Page.objects.filter(path__startswith=page.path)
-    ids = Page.objects.filter(
-        Q(pk__in=below.values("pk")) | Q(translation_key__in=below.values("translation_key"))
-    ).values_list("pk", flat=True)
-    return page_tags(ids) | {f"p{page.pk}", PAGES}
+    if page.locale_id == Locale.get_default().pk:
+        ids = Page.objects.filter(
+            Q(pk__in=below.values("pk")) | Q(translation_key__in=below.values("translation_key"))
+        ).values_list("pk", flat=True)
+        return page_tags(ids) | {f"p{page.pk}", PAGES}
+    codes = falling_back_to(page.locale.language_code)
+    tags = {f"p{page.pk}"} | {f"{PAGES}.{code}" for code in codes}
+    for pk, translation_key in below.values_list("pk", "translation_key"):
+        tags.add(f"p{pk}")
+        tags.add(key_tag(translation_key))
+        tags.update(key_tag(translation_key, code) for code in codes)
+    return tags
+
+
+def falling_back_to(code: str) -> set[str]:
+    """The locales whose answers may show a page of locale `code`: it, and those that fall
+    back to it (`API_LOCALE_FALLBACKS`)."""
+    return {code} | {
+        other for other, chain in settings.API_LOCALE_FALLBACKS.items() if code in chain
+    }
 
 
 def collection_and_descendants(collection: Collection) -> set[str]:

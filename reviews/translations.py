@@ -50,6 +50,11 @@ def record_translation_review(sender, instance, revision=None, **kwargs) -> None
         return
     if not MedicalReview.objects.filter(revision=revision).exists():
         MedicalReview.record(revision, user)
+        # The review is what makes the translation served: caches filled since the publish's
+        # own invalidation (which may have run first) hold the fallback.
+        from freshness.changes import content_changed
+
+        content_changed(instance=instance)
 
 
 def connect() -> None:

@@ -4,11 +4,13 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import Locale, Page, PageViewRestriction
 from wagtail_localize.models import Translation
 from wagtail_localize.operations import translate_object
 
+from freshness.tags import tags_for_change
 from procedures.models import Muscle, ProcedurePage
 from reviews.models import REVIEWERS_GROUP, MedicalReview
 
@@ -265,13 +267,33 @@ def test_a_cached_korean_answer_changes_when_the_translation_is_published(gql, k
     assert procedure(gql, slug=english.slug, locale="ko")["id"] == str(korean_page.pk)
 
 
-def test_a_translation_publish_purges_the_fallback_answers_tag(korean):
-    from freshness.tags import tags_for_change
-
+@override_settings(GRAPHQL_SHARED_MAX_AGE=300)
+def test_http_cache_tags_purge_one_locales_answers_on_its_change(client, korean):
+    """Varnish and CDNs purge by tag: a Korean publish purges the Korean answers that showed
+    the English fallback, not the English answers; an English change purges both."""
     english = first_procedure()
+    query = f'{{ procedure(slug: "{english.slug}", locale: "ko") {{ title }} }}'
+    list_query = '{ procedures(locale: "ko") { items { title } } }'
+    fallback = set(client.get("/graphql/", {"query": query})["xkey"].split())
+    korean_list = set(client.get("/graphql/", {"query": list_query})["xkey"].split())
+    english_answer = set(
+        client.get("/graphql/", {"query": query.replace(', locale: "ko"', "")})["xkey"].split()
+    )
+    with_switcher = query.replace(', locale: "ko"', "").replace("title", "translations { locale }")
+    switcher = set(client.get("/graphql/", {"query": with_switcher})["xkey"].split())
     korean_page = translate(english, korean, title="번역")
-    assert f"p{english.pk}" in tags_for_change(korean_page)
-    assert f"p{korean_page.pk}" in tags_for_change(english.get_parent())
+    korean_change = tags_for_change(korean_page)
+    # An English answer listing the page's translations is purged: it gains Korean.
+    assert switcher & korean_change
+    assert fallback & korean_change, (fallback, korean_change)
+    assert korean_list & korean_change
+    assert not english_answer & korean_change, english_answer & korean_change
+    english_change = tags_for_change(english)
+    assert fallback & english_change and english_answer & english_change
+    # Served in Korean now, the answer carries the translation's own tag, which the English
+    # page's change (its source hides it) purges too.
+    served = set(client.get("/graphql/", {"query": query})["xkey"].split())
+    assert f"p{korean_page.pk}" in served and f"p{korean_page.pk}" in english_change
 
 
 def test_a_translation_is_served_only_once_a_medical_reviewer_published_it(gql, korean):

@@ -32,6 +32,8 @@ class APIContext:
     read_generation: int | None = None
     # The last `locale` a root field asked for (`locales.chain_for`).
     locale_chain: object = None
+    # Every locale other than the default that a root field asked for (for `freshness.tags`).
+    requested_codes: set[str] = field(default_factory=set)
 
     @cached_property
     def generation(self) -> int | None:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from wagtail.models import Page as WagtailPage
 
+from freshness.tags import depends_on, key_tag
+
 from .arguments import bad_input
 from .locales import locale_by_id, requested_locale, translations_of
 from .planning import prefetch_pages
@@ -130,6 +132,8 @@ class Page(graphene.Interface):
     @staticmethod
     def resolve_translations(page, info) -> list[Translation]:
         context = info.context
+        # Another locale's translation published or withdrawn changes this list.
+        depends_on(context, {key_tag(page.translation_key)})
         pages = translations_of(page, context)
         found = [
             Translation(

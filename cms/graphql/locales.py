@@ -102,6 +102,8 @@ def chain_for(context, tag: str | None) -> LocaleChain | None:
     locales.append(default)
     chain = LocaleChain(requested, tuple(dict.fromkeys(locales)))
     context.locale_chain = chain
+    if requested != default:
+        context.requested_codes.add(requested.language_code)
     return chain
 
 
