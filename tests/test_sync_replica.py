@@ -7,11 +7,13 @@ selection read fresh from the `pages`, `muscles` and `redirects` root fields.
 
 import copy
 import re
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.files.images import ImageFile
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
@@ -20,11 +22,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from PIL import Image as PILImage
 from test_sync import EPOCH, offline_sync_query
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
+from wagtail.models import Collection, CollectionViewRestriction, Locale, Page, PageViewRestriction
+from wagtail_localize.operations import translate_object
 
 from home.models import HomePage
 from images.models import CMSImage
 from procedures.models import Muscle, ProcedureIndexPage, ProcedurePage
+from reviews.models import REVIEWERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
@@ -47,10 +51,12 @@ def selection_of(query: str, field: str) -> str:
 
 
 FULL = f"""
-query Full($page: Int) {{
-  pages(page: $page, perPage: 50) {{ items {page_selection(SYNC)} pagination {{ totalPages }} }}
-  muscles {selection_of(SYNC, "muscles")}
-  redirects {selection_of(SYNC, "redirects")}
+query Full($page: Int, $locale: String) {{
+  pages(page: $page, perPage: 50, locale: $locale) {{
+    items {page_selection(SYNC)} pagination {{ totalPages }}
+  }}
+  muscles(locale: $locale) {selection_of(SYNC, "muscles")}
+  redirects(locale: $locale) {selection_of(SYNC, "redirects")}
 }}
 """
 
@@ -88,6 +94,9 @@ class EditorsAndAnApp(RuleBasedStateMachine):
     """Editors change the site; an app syncs after each change."""
 
     gql = None  # set by the test
+    # The replica's locale: None for the default (English); "ko" adds Korean to the site in
+    # each example, and translations to the editors' operations.
+    LOCALE: str | None = None
     # The replica after its first sync from the epoch, reused by later examples: what they
     # change happens after its cursor, and the previous example's changes were rolled back.
     first_sync: Replica | None = None
@@ -109,6 +118,11 @@ class EditorsAndAnApp(RuleBasedStateMachine):
             collection=self.private_collection, restriction_type="login"
         )
         self.created = 0
+        if self.LOCALE:
+            call_command("setup_locale", self.LOCALE, stdout=StringIO())
+            self.korean = Locale.objects.get(language_code=self.LOCALE)
+            self.reviewer, _ = User.objects.get_or_create(username="replica-reviewer")
+            self.reviewer.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
         self.replica = copy.deepcopy(self.first_sync) if self.first_sync else Replica()
 
     def teardown(self) -> None:
@@ -122,7 +136,43 @@ class EditorsAndAnApp(RuleBasedStateMachine):
         return items[pick % len(items)] if items else None
 
     def procedures(self, **filters) -> list[ProcedurePage]:
-        return list(ProcedurePage.objects.filter(**filters).order_by("pk"))
+        """Procedures of the default locale (English): what the base operations change."""
+        default = ProcedurePage.objects.filter(locale=Locale.get_default(), **filters)
+        return list(default.order_by("pk"))
+
+    def translations(self, **filters) -> list[ProcedurePage]:
+        if not self.LOCALE:
+            return []
+        korean = ProcedurePage.objects.filter(locale=self.korean, alias_of__isnull=True)
+        return list(korean.filter(**filters).order_by("pk"))
+
+    def publish_as_reviewer(self, page) -> None:
+        page.save_revision(user=self.reviewer).publish(user=self.reviewer)
+
+    @rule(pick=st.integers(0, 20))
+    def translate_a_procedure(self, pick: int) -> None:
+        """wagtail-localize's Translate (the live alias becomes an unreviewed translation,
+        still served as English), then a reviewer's publish of the translated title."""
+        if not self.LOCALE:
+            return
+        page = self.choose(self.procedures(), pick)
+        if page is not None:
+            translate_object(page, [self.korean])
+            translation = page.get_translation(self.korean).specific
+            translation.title = f"번역 {page.title}"
+            self.publish_as_reviewer(translation)
+
+    @rule(pick=st.integers(0, 20))
+    def unpublish_a_translation(self, pick: int) -> None:
+        page = self.choose(self.translations(live=True), pick)
+        if page is not None:
+            page.unpublish()
+
+    @rule(pick=st.integers(0, 20))
+    def republish_a_translation(self, pick: int) -> None:
+        page = self.choose(self.translations(live=False), pick)
+        if page is not None:
+            self.publish_as_reviewer(page)
 
     @rule(related=st.integers(0, 20), muscle=st.integers(0, 20))
     def publish_a_new_procedure(self, related: int, muscle: int) -> None:
@@ -233,7 +283,7 @@ class EditorsAndAnApp(RuleBasedStateMachine):
         # Reads through the response cache are another test's concern (the cache would also
         # keep answers from a rolled-back example): each read here is computed afresh.
         cache.clear()
-        return self.gql(query, variables)
+        return self.gql(query, {**variables, "locale": self.LOCALE})
 
     def sync(self) -> None:
         for _call in range(100):
@@ -260,8 +310,8 @@ class EditorsAndAnApp(RuleBasedStateMachine):
     @invariant()
     def the_replica_equals_a_fresh_download(self) -> None:
         self.sync()
-        if EditorsAndAnApp.first_sync is None:
-            EditorsAndAnApp.first_sync = copy.deepcopy(self.replica)
+        if type(self).first_sync is None:
+            type(self).first_sync = copy.deepcopy(self.replica)
         fresh = self.download()
         assert sorted(self.replica.pages) == sorted(fresh.pages)
         for page_id, page in fresh.pages.items():
@@ -270,14 +320,19 @@ class EditorsAndAnApp(RuleBasedStateMachine):
         assert self.replica.redirects == fresh.redirects
 
 
+class KoreanReplica(EditorsAndAnApp):
+    LOCALE = "ko"
+
+
 # Hundreds of syncs and downloads from one address: the rate limit is not under test here.
 @override_settings(GRAPHQL_RATE_LIMIT_POINTS=0)
-def test_a_replica_kept_by_the_feed_equals_a_fresh_download_after_every_step(gql):
-    EditorsAndAnApp.gql = gql
-    EditorsAndAnApp.first_sync = None
+@pytest.mark.parametrize("machine", [EditorsAndAnApp, KoreanReplica], ids=["en", "ko"])
+def test_a_replica_kept_by_the_feed_equals_a_fresh_download_after_every_step(gql, machine):
+    machine.gql = gql
+    machine.first_sync = None
     gql(FULL, {"page": 1})  # the seed's renditions, made once for every example
     run_state_machine_as_test(
-        EditorsAndAnApp,
+        machine,
         settings=settings(
             max_examples=15,
             stateful_step_count=10,
