@@ -1,5 +1,6 @@
 """Where each procedure fact comes from: the seed's source sentence, or an editor's citation."""
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,18 +167,24 @@ def live_revision_reviewed(page) -> bool:
     return review_of_live_revision(page) is not None
 
 
+@functools.cache
+def default_locale_id() -> int:
+    """The seed's (English) locale: made by Wagtail's first migration, protected by its pages."""
+    from wagtail.models import Locale
+
+    return Locale.get_default().pk
+
+
 def seed_sources(page):
     """The seed's evidence for `page`'s facts. A translation's facts are its source's, copied
     by wagtail-localize (they are synchronised fields), so they rest on its source's
     sentences, in the source's language."""
-    from wagtail.models import Locale
-
     if not page.pk:
         return []
-    if page.locale_id == Locale.get_default().pk:
+    if page.locale_id == default_locale_id():
         return page.fact_sources.all()
     return FactSource.objects.filter(
-        page__translation_key=page.translation_key, page__locale=Locale.get_default()
+        page__translation_key=page.translation_key, page__locale_id=default_locale_id()
     )
 
 

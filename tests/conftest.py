@@ -10,6 +10,7 @@ from wagtail.models import Page
 from cms.graphql.rate_limit import local_buckets
 from freshness.memo import per_generation
 from home.seeding import load_seed
+from procedures.facts import default_locale_id
 from procedures.models import ProcedureIndexPage, ProcedurePage
 from reviews.setup import ensure_medical_review
 
@@ -20,6 +21,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_medical_review()
         load_seed()
+        # Read once per process (its first request's one query), here rather than inside a
+        # test that counts queries.
+        default_locale_id()
 
 
 @pytest.fixture(autouse=True)
