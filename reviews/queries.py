@@ -19,7 +19,9 @@ def reviewed_page_models() -> list[type[Page]]:
 
 
 def pages_under_review():
-    return Page.objects.type(*reviewed_page_models())
+    # An alias (an untranslated page in another locale's tree) shows its source's reviewed
+    # content: its review is the source's.
+    return Page.objects.type(*reviewed_page_models()).filter(alias_of__isnull=True)
 
 
 def pages_due():

@@ -376,3 +376,19 @@ def test_redirects_lead_to_the_translation_of_their_target(gql, korean):
     translation.unpublish()
     ko_after = {r["oldPath"]: r["newPath"] for r in gql(query, {"l": "ko"})["redirects"]}
     assert ko_after["/old-procedure"] == en["/old-procedure"]
+
+
+def test_untranslated_aliases_do_not_crowd_the_review_lists(db):
+    from reviews.queries import pages_due, pages_under_review
+
+    before = (sorted(pages_under_review().values_list("pk", flat=True)), pages_due().count())
+    call_command("setup_locale", "ko", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    korean = Locale.objects.get(language_code="ko")
+    assert Page.objects.filter(locale=korean).exists()
+    assert (
+        sorted(pages_under_review().values_list("pk", flat=True)),
+        pages_due().count(),
+    ) == before
+    # A translation is a page of its own to review.
+    translation = translate(first_procedure(), korean, publish=False, title="번역")
+    assert translation.pk in set(pages_under_review().values_list("pk", flat=True))
