@@ -50,6 +50,8 @@ FIELD_LISTS = {
     "relatedProcedures": {PAGES},
     "muscles": {MUSCLES},
     "targetMuscles": {MUSCLES},
+    # The finder's muscle chips (`procedures { facets { muscle } }`): every published muscle.
+    "muscle": {MUSCLES},
 }
 # Models tagged by their own prefix; registered by their app (`register`).
 PREFIXES: dict[type[Model], tuple[str, str | None]] = {}

@@ -20,9 +20,9 @@ from cms.graphql.structured_data import json_ld_field
 from reviews.api import CitationNode, Reviewed, plan_reviews
 from reviews.structured_data import plan_medical_web_pages
 
-from . import enums
+from . import enums, facets
 from .facts import FACTS, fact_sources
-from .filters import ProcedureOrder, filter_procedures
+from .filters import ProcedureOrder, finder, ordered
 from .models import Muscle, ProcedureIndexPage, ProcedurePage, live_muscles
 from .structured_data import procedure_json_ld
 
@@ -226,9 +226,106 @@ register_plan(
     after_fetch=plan_facts_and_reviews,
 )
 
-ProcedureList = paginated_type(
-    "ProcedureList", ProcedurePageNode, "One page of procedures and where it sits in the list."
-)
+
+class ProcedureFilter(graphene.InputObjectType):
+    """Filters for the procedure finder: each takes a list of values, which combine with OR
+    (`target: [FAT, MUSCLE]`: either tissue); filters combine with AND. An empty or absent
+    list filters nothing. A procedure whose fact is unknown matches no value of it."""
+
+    approach = graphene.List(graphene.NonNull(Approach))
+    invasiveness = graphene.List(graphene.NonNull(Invasiveness))
+    permanence = graphene.List(graphene.NonNull(Permanence))
+    target = graphene.List(graphene.NonNull(Tissue), description="Targeted tissues.")
+    muscle = graphene.List(graphene.NonNull(graphene.String), description="Muscles' slugs.")
+
+
+def facet_type(name: str, value_type, description: str) -> type[graphene.ObjectType]:
+    return type(
+        name,
+        (graphene.ObjectType,),
+        {
+            "Meta": type("Meta", (), {"description": description}),
+            "value": graphene.Field(graphene.NonNull(value_type)),
+            "count": graphene.Int(
+                required=True,
+                description="Procedures the list would hold with this value as the filter's "
+                "only value, the other filters as they are.",
+            ),
+        },
+    )
+
+
+class MuscleFacet(graphene.ObjectType):
+    """A muscle chip: the muscle (`value` is its slug) and how many procedures it finds."""
+
+    value = graphene.String(required=True, description="The muscle's slug.")
+    muscle = graphene.Field(graphene.NonNull(MuscleNode))
+    count = graphene.Int(required=True)
+
+
+class ProcedureFacets(graphene.ObjectType):
+    """For each filter, every value with the number of procedures it would find under the
+    other active filters (a chip showing 0 can be hidden). Every value is listed, in the
+    enum's order (muscles by name)."""
+
+    approach = graphene.List(
+        graphene.NonNull(facet_type("ApproachFacet", Approach, "An approach chip.")),
+        required=True,
+    )
+    invasiveness = graphene.List(
+        graphene.NonNull(facet_type("InvasivenessFacet", Invasiveness, "An invasiveness chip.")),
+        required=True,
+    )
+    permanence = graphene.List(
+        graphene.NonNull(facet_type("PermanenceFacet", Permanence, "A permanence chip.")),
+        required=True,
+    )
+    target = graphene.List(
+        graphene.NonNull(facet_type("TissueFacet", Tissue, "A targeted tissue chip.")),
+        required=True,
+    )
+    muscle = graphene.List(graphene.NonNull(MuscleFacet), required=True)
+
+    @staticmethod
+    def resolve_approach(found, info):
+        return facets.enum_counts(found, "approach", enums.Approach)
+
+    @staticmethod
+    def resolve_invasiveness(found, info):
+        return facets.enum_counts(found, "invasiveness", enums.Invasiveness)
+
+    @staticmethod
+    def resolve_permanence(found, info):
+        return facets.enum_counts(found, "permanence", enums.Permanence)
+
+    @staticmethod
+    def resolve_target(found, info):
+        return facets.tissue_counts(found)
+
+    @staticmethod
+    def resolve_muscle(found, info):
+        context = info.context
+        chain = getattr(found, "chain", None)
+        return facets.muscle_counts(found, chain, context.default_locale_id)
+
+
+class ProcedureList(
+    paginated_type(
+        "ProcedureListBase",
+        ProcedurePageNode,
+        "One page of procedures and where it sits in the list.",
+    )
+):
+    """One page of procedures and where it sits in the list, with the finder's facets."""
+
+    facets = graphene.Field(
+        graphene.NonNull(ProcedureFacets),
+        description="Counts for every filter value under the other filters (constant SQL).",
+    )
+
+    @staticmethod
+    def resolve_facets(result, info):
+        return result["finder"]
 
 
 class ProcedureQuery(graphene.ObjectType):
@@ -251,6 +348,9 @@ class ProcedureQuery(graphene.ObjectType):
         ),
         search_query=graphene.Argument(graphene.String, description="Full-text search."),
         order=graphene.Argument(ProcedureOrder),
+        filter=graphene.Argument(
+            ProcedureFilter, description="Filters taking several values each, for a finder."
+        ),
     )
     muscles = graphene.List(
         graphene.NonNull(MuscleNode),
@@ -261,9 +361,11 @@ class ProcedureQuery(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_procedures(root, info, page=1, per_page=None, locale=None, **filters):
-        qs = filter_procedures(listed_pages(ProcedurePage, info), **filters)
-        return paginated_pages(qs, info, page, per_page, locale)
+    def resolve_procedures(root, info, page=1, per_page=None, locale=None, order=None, **filters):
+        found = finder(listed_pages(ProcedurePage, info), **filters)
+        found.chain = chain_for(info.context, locale)
+        result = paginated_pages(ordered(found, order), info, page, per_page, locale)
+        return {**result, "finder": found}
 
     @staticmethod
     def resolve_muscles(root, info, locale=None) -> list:
