@@ -40,11 +40,30 @@ class HomePageNode(graphene.ObjectType):
         interfaces = (Page,)
 
 
+class ArticleBlockKind(graphene.Enum):
+    """What a body block is, for clients that switch on a field rather than `__typename`
+    (`ListBlock` and `BenefitsBlock` have the same fields)."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST = "list"
+    BENEFITS = "benefits"
+    PROCEDURE = "procedure"
+
+
 class ArticleBlock(graphene.Interface):
-    """One block of the article body. Switch on `__typename`; every type is listed in the
-    schema, so a client's switch can be checked for completeness."""
+    """One block of the article body. Select `__typename` (or `kind`) and switch on it; every
+    type is listed in the schema, so a client's switch can be checked for completeness."""
 
     id = graphene.ID(required=True, description="Stable across edits of other blocks.")
+    kind = graphene.Field(
+        graphene.NonNull(ArticleBlockKind),
+        description="The block's type as an enum: one value per type that implements this.",
+    )
+
+    @staticmethod
+    def resolve_kind(block, info) -> str:
+        return BLOCK_KINDS[type(block)]
 
 
 class HeadingBlock(graphene.ObjectType):
@@ -92,6 +111,15 @@ class ProcedureBlock(graphene.ObjectType):
     procedure = graphene.Field(
         ProcedurePageNode, description="The procedure, or null when it is not live and public."
     )
+
+
+BLOCK_KINDS = {
+    HeadingBlock: ArticleBlockKind.HEADING.value,
+    ParagraphBlock: ArticleBlockKind.PARAGRAPH.value,
+    ListBlock: ArticleBlockKind.LIST.value,
+    BenefitsBlock: ArticleBlockKind.BENEFITS.value,
+    ProcedureBlock: ArticleBlockKind.PROCEDURE.value,
+}
 
 
 @page_type(ArticlePage)

@@ -275,3 +275,25 @@ def test_graphiql_is_served_when_enabled(client):
     response = client.get("/graphiql/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"graphiql" in response.content.lower()
+
+
+@pytest.mark.django_db
+def test_body_blocks_say_their_kind_without_typename(gql):
+    """`ListBlock` and `BenefitsBlock` have the same fields: `kind` tells them apart."""
+    article = ArticlePage.objects.get(slug="calf-reduction-surgery-the-basics-explained")
+    article.body.append(("list", ["One", "Two"]))
+    article.save_revision().publish()
+    body = gql(
+        '{ article(slug: "calf-reduction-surgery-the-basics-explained") '
+        "{ body { kind __typename } } }"
+    )["article"]["body"]
+    kinds = {block["__typename"]: block["kind"] for block in body}
+    assert kinds["ListBlock"] == "LIST" and kinds["BenefitsBlock"] == "BENEFITS"
+    assert len(set(kinds.values())) == len(kinds)
+    from cms.graphql.schema import schema
+    from home.api import BLOCK_KINDS, ArticleBlock
+
+    implementations = schema.graphql_schema.get_implementations(
+        schema.graphql_schema.get_type(ArticleBlock._meta.name)
+    ).objects
+    assert {t.name for t in implementations} == {t._meta.name for t in BLOCK_KINDS}
