@@ -10,3 +10,4 @@ export * from "./queries/sync";
 export * from "./queries/comparison";
 export * from "./queries/structured-data";
 export * from "./queries/locales";
+export * from "./queries/finder";

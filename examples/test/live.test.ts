@@ -224,6 +224,10 @@ describe("the example client against the live API", { skip: !API_URL && "API_URL
     const count = (type: string) => article.body.filter((b) => b.__typename === type).length;
     assert.ok(count("HeadingBlock") > 0);
     assert.ok(count("ParagraphBlock") > 0);
+    // `kind` names each block's type as an enum, the same as `__typename`.
+    for (const block of article.body) {
+      assert.equal(block.kind, block.__typename.replace(/Block$/, "").toUpperCase());
+    }
     const benefits = article.body.find((b) => b.__typename === "BenefitsBlock");
     assert.ok(benefits && benefits.__typename === "BenefitsBlock" && benefits.items.length > 0);
     const procedures = article.body.flatMap((b) => (b.__typename === "ProcedureBlock" ? [b] : []));

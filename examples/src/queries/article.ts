@@ -37,6 +37,7 @@ export const ArticleDocument = graphql(`
       }
       body {
         __typename
+        kind
         id
         ... on HeadingBlock {
           text
