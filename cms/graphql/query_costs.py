@@ -106,6 +106,14 @@ FIELD_SQL: dict[tuple[str, str], FieldSQL] = {
         "citations, muscles and reviews, whatever the number of facts",
     ),
     ("Query", "redirects"): FieldSQL(ROOT, 2, "the site, then its redirects"),
+    # The finder's facets (procedures/facets.py): one grouped count per filter, under each list.
+    ("ProcedureFacets", "approach"): FieldSQL(PER_OBJECT, 1, "the approaches, counted"),
+    ("ProcedureFacets", "invasiveness"): FieldSQL(PER_OBJECT, 1, "the invasiveness, counted"),
+    ("ProcedureFacets", "permanence"): FieldSQL(PER_OBJECT, 1, "the permanence, counted"),
+    ("ProcedureFacets", "target"): FieldSQL(PER_OBJECT, 1, "every tissue in one count"),
+    ("ProcedureFacets", "muscle"): FieldSQL(
+        PER_OBJECT, 2, "the muscle links, counted, then the live muscles by name"
+    ),
     # The page tree: asked per parent, never planned.
     ("Page", "parent"): FieldSQL(
         PER_OBJECT, 2, "the parent's row, then its type's table", plans_result=False
