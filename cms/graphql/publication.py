@@ -5,9 +5,9 @@ untranslated page, which wagtail-localize keeps in every tree) is never served i
 serves its source instead (`cms/graphql/locales.py`).
 
 Two layers apply the same rule. Our own resolvers filter in SQL (`servable_pages`), so
-lists and counts are right. `PublicationGuard`, a GraphQL middleware, then checks every page
-any field returns, so a path that forgot the SQL filter cannot leak a draft or a private
-page either.
+lists and counts are right. `PublicationGuard`, on every field whose type is a page
+(`cms/graphql/guards.py`), then checks every page any field returns, so a path that forgot
+the SQL filter cannot leak a draft or a private page either.
 """
 
 from collections.abc import Iterable
@@ -202,7 +202,8 @@ SCALAR_RESULTS = frozenset({str, int, float, bool, type(None)})
 
 
 class PublicationGuard:
-    """GraphQL middleware: drops every page a field returns that the rule does not allow."""
+    """Drops every page a field returns that the rule does not allow (`guards.py` puts it on
+    the fields whose type is a page)."""
 
     def resolve(self, next_resolver, root, info, **kwargs):
         result = next_resolver(root, info, **kwargs)

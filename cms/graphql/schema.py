@@ -21,6 +21,7 @@ from home.api import (
 from procedures.api import ProcedureQuery
 from procedures.comparison import ComparisonQuery
 
+from .guards import guard_fields
 from .interfaces import PAGE_TYPES
 from .roots import generic_query
 
@@ -32,3 +33,5 @@ class Query(ArticleQuery, ProcedureQuery, ComparisonQuery, generic_query()):
 BLOCK_TYPES = [HeadingBlock, ParagraphBlock, ListBlock, BenefitsBlock, ProcedureBlock]
 
 schema = graphene.Schema(query=Query, types=[*PAGE_TYPES.values(), ArticleBlock, *BLOCK_TYPES])
+# The argument and publication guards, on the fields that need them (cms/graphql/guards.py).
+guard_fields(schema.graphql_schema)

@@ -289,10 +289,9 @@ MEDIA_PUBLIC_URL = os.environ.get("MEDIA_PUBLIC_URL", "")
 # GraphQL
 GRAPHENE = {
     "SCHEMA": "cms.graphql.schema.schema",
-    "MIDDLEWARE": [
-        "cms.graphql.arguments.ArgumentGuard",
-        "cms.graphql.publication.PublicationGuard",
-    ],
+    # No middleware: the argument and publication guards are on the fields that need them
+    # (cms/graphql/guards.py), not around every field.
+    "MIDDLEWARE": [],
 }
 API_PAGE_SIZE = env_int("GRAPHQL_PAGE_SIZE", 10)
 API_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
