@@ -18,29 +18,17 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from freshness import purge
 from freshness.response_cache import bump_generation
 from images.renditions import renditions_made
-from procedures.models import Muscle
 
 
 def content_changed(sender=None, instance=None, **kwargs) -> None:
     # Now, for this process and tests, and again once the change is committed: a request that
     # read the old rows before the commit may have stored them under the new generation. Only
     # the second waits for every process to hear it, outside the transaction.
-    locale = own_locale(instance)
-    bump_generation(confirm=False, locale=locale)
-    transaction.on_commit(lambda: bump_generation(locale=locale))
+    bump_generation(confirm=False)
+    transaction.on_commit(bump_generation)
     # After the bump is queued: an answer computed between the purge and the bump would be
     # the old one, so the cache is purged once the generation has moved.
     purge.after_commit(instance)
-
-
-def own_locale(instance) -> str | None:
-    """The language code of a page or muscle of a locale other than the default, whose change
-    only that locale's answers (and those falling back to it) show (`freshness.tags`); None
-    for anything else, which any answer may show."""
-    locale_id = getattr(instance, "locale_id", None)
-    if not isinstance(instance, Page | Muscle) or locale_id in (None, Locale.get_default().pk):
-        return None
-    return Locale.objects.get(pk=locale_id).language_code
 
 
 def page_deleted(sender, instance, **kwargs) -> None:
@@ -53,6 +41,8 @@ def connect() -> None:
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(content_changed, dispatch_uid=f"cache-{signal}")
     post_delete.connect(page_deleted, dispatch_uid="cache-page-delete")
+    from procedures.models import Muscle
+
     for model in (
         get_image_model(),
         Muscle,

@@ -15,13 +15,6 @@ transaction of the change.
 In front of Redis, each process keeps entries in memory too (`memory_cache.py`), checked
 against the generation the invalidation channel pushes (`invalidation.py`); while that channel
 is down, against the shared generation, read on every request.
-
-Per locale, with Redis: besides the generation, Redis counts changes by scope, one counter for
-changes that may concern every answer and one per locale other than the default for changes
-to that locale's own pages and muscles. Each change increments its counter, then the
-generation. An entry of an older generation is still current when none of the counters of what
-it read has moved (`freshness.tags.locales_read`): a Korean publish leaves the English answers
-cached. Without Redis the one generation in the database stands for every scope.
 """
 
 import gzip
@@ -49,12 +42,9 @@ from . import memory_cache
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "graphql:generation"
-# Changes counted by scope (see the module's docstring): every answer's, and one locale's.
-EVERY_LOCALE_KEY = "graphql:changes:all"
-LOCALE_KEY = "graphql:changes:locale:"  # + a language code other than the default
-# v4: entries carry their expiry time, for the copies kept in memory, their dependency tags,
-# how long shared caches may keep them, and the change counters of what they read.
-ENTRY_PREFIX = "graphql:response:v4:"
+# v3: entries carry their expiry time, for the copies kept in memory, their dependency tags
+# and how long shared caches may keep them.
+ENTRY_PREFIX = "graphql:response:v3:"
 # Python's objects around an entry in memory (the dataclass, tuples, the ordered dict's node).
 ENTRY_OVERHEAD = 400
 
@@ -78,49 +68,6 @@ class CachedResponse:
         if self.compressed is None:
             self.compressed = gzip.compress(self.body, compresslevel=6, mtime=0)
         return self.compressed
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What an answer about to be computed is stored under: the generation, and with Redis
-    the change counters read with it (None: the generation alone decides)."""
-
-    generation: int
-    counters: dict | None = None
-
-
-def counter_keys() -> list[str]:
-    """The change counters: every answer's, then one per content language but the default."""
-    return [EVERY_LOCALE_KEY] + [
-        LOCALE_KEY + code
-        for code, _ in settings.WAGTAIL_CONTENT_LANGUAGES
-        if code != settings.LANGUAGE_CODE
-    ]
-
-
-def counters_of(locales: frozenset | None, counters: dict) -> tuple:
-    """The counters an answer that read `locales` (None: all) depends on, with their values."""
-    keys = [EVERY_LOCALE_KEY] + [
-        key
-        for key in counters
-        if key.startswith(LOCALE_KEY)
-        and (locales is None or key.removeprefix(LOCALE_KEY) in locales)
-    ]
-    return tuple((key, counters[key]) for key in keys)
-
-
-def read_counters(found: dict) -> dict:
-    """The counters among `found` (a `get_many`), each started where Redis had none."""
-    counters = {}
-    for key in counter_keys():
-        value = found.get(key)
-        if value is None:
-            # Gone with Redis's data or deleted after a refused increment: it starts again
-            # above its old values, so no entry read under them matches.
-            cache.add(key, invalidation.initial_generation(), timeout=None)
-            value = cache.get(key)
-        counters[key] = value
-    return counters
 
 
 @lru_cache(maxsize=2048)
@@ -197,42 +144,32 @@ def shared() -> bool:
     return hasattr(cache, "redis_client")
 
 
-def lookup(key: str) -> tuple[CachedResponse | None, Reading | None]:
-    """The entry for `key` if it is current, and what a new one would be stored under (None
-    when not read yet: then `current_reading()` before the query runs)."""
-    counters = None
+def lookup(key: str) -> tuple[CachedResponse | None, int | None]:
+    """The entry for `key` if it is of the current generation, and that generation (None
+    when not read yet: then `current_generation()` before the query runs)."""
     if shared():
         hit = memory_lookup(key)
         if hit is not None:
             return hit, None
-        found = cache.get_many([key, GENERATION_KEY, *counter_keys()])
+        found = cache.get_many([key, GENERATION_KEY])
         generation = found.get(GENERATION_KEY)
         if generation is None:
             generation = start_generation(default=1)
-        counters = read_counters(found)
     else:
         found = {key: cache.get(key)}
         if found[key] is None:
-            # Read before the query runs (`current_reading`), once it is known to run: a
+            # Read before the query runs (`current_generation`), once it is known to run: a
             # request refused by validation or the rate limit then runs no SQL at all.
             return None, None
         generation = database_generation.current()
     entry = found.get(key)
-    if entry is not None and current(entry, generation, counters):
+    if entry is not None and entry[0] == generation:
         response = CachedResponse(
             body=entry[1], etag=entry[2], expires_at=entry[3], tags=entry[4], shared_until=entry[5]
         )
         remember(key, generation, response)
-        return response, Reading(generation, counters)
-    return None, Reading(generation, counters)
-
-
-def current(entry: tuple, generation: int, counters: dict | None) -> bool:
-    """Of this generation, or (with Redis) no counter of what it read has moved since."""
-    if entry[0] == generation:
-        return True
-    read = entry[6]
-    return bool(read) and counters is not None and all(counters.get(k) == v for k, v in read)
+        return response, generation
+    return None, generation
 
 
 def current_generation() -> int | None:
@@ -243,36 +180,20 @@ def current_generation() -> int | None:
     return database_generation.current()
 
 
-def current_reading() -> Reading:
-    """`current_generation()` with, under Redis, the change counters read at once."""
-    if not shared():
-        return Reading(database_generation.current())
-    found = cache.get_many([GENERATION_KEY, *counter_keys()])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        generation = start_generation()
-    return Reading(generation, read_counters(found))
-
-
-def store(
-    key: str, reading: Reading, response: CachedResponse, locales: frozenset | None = None
-) -> None:
-    """Keep `response`, computed under `reading`, having read the locales `locales` (None:
-    every locale)."""
+def store(key: str, generation: int, response: CachedResponse) -> None:
     timeout = seconds_to_keep()
     if timeout > 0:
         response.expires_at = time.time() + timeout
         entry = (
-            reading.generation,
+            generation,
             response.body,
             response.etag,
             response.expires_at,
             response.tags,
             response.shared_until,
-            counters_of(locales, reading.counters) if reading.counters else (),
         )
         cache.set(key, entry, timeout=timeout)
-        remember(key, reading.generation, response)
+        remember(key, generation, response)
 
 
 def remember(key: str, generation: int, response: CachedResponse) -> None:
@@ -324,23 +245,14 @@ def start_generation(default: int | None = None) -> int | None:
     return cache.get(GENERATION_KEY, default)
 
 
-def bump_generation(confirm: bool = True, locale: str | None = None) -> None:
-    """Make every stored response a miss, but with Redis those that read none of the changed
-    scope (`locale`, a language code other than the default: that locale's own content;
-    None: anything); called on any change to served content.
+def bump_generation(confirm: bool = True) -> None:
+    """Make every stored response a miss; called on any change to served content.
 
     With `confirm`, it returns once every process keeping responses in memory has heard.
     """
     if not shared():
         database_generation.bump()
         return
-    # The scope's counter first: from the moment the generation moves, an entry revalidated
-    # by its counters must see this change in them.
-    counter = LOCALE_KEY + locale if locale else EVERY_LOCALE_KEY
-    try:
-        cache.incr(counter)
-    except ValueError:
-        cache.add(counter, invalidation.initial_generation(), timeout=None)
     lost = False
     try:
         generation = cache.incr(GENERATION_KEY)

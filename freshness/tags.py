@@ -9,8 +9,6 @@ Korean page purges those, not the English answers. A change is purged by `tags_f
 which names the same tags for the object that changed, so the two never drift apart.
 """
 
-import re
-
 from django.conf import settings
 from django.db.models import Model, Q
 from graphql import ExecutionContext
@@ -73,21 +71,6 @@ def key_tag(translation_key, code: str | None = None) -> str:
     without a code, in any locale (what a page's `translations` read)."""
     short = translation_key.hex[:12]
     return f"{short}.{code}" if code else short
-
-
-KEY_TAG = re.compile(r"[0-9a-f]{12}")
-
-
-def locales_read(tags: set[str], requested_codes, default_is_global: bool) -> frozenset | None:
-    """The locales other than the default whose changes an answer may show, from what it
-    read: those it asked for and the locales they fall back through; None for every locale
-    (it read `translations`, which lists them all, or its site's default is another)."""
-    if not default_is_global or any(KEY_TAG.fullmatch(tag) for tag in tags):
-        return None
-    codes = set(requested_codes)
-    for code in requested_codes:
-        codes.update(settings.API_LOCALE_FALLBACKS.get(code, ()))
-    return frozenset(codes)
 
 
 def locale_tags(tags: set[str], codes) -> set[str]:

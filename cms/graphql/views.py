@@ -24,11 +24,10 @@ from graphql import ExecutionResult, GraphQLError, execute_sync
 
 from freshness import response_cache
 from freshness.response_cache import CachedResponse
-from freshness.tags import TagRecordingExecutionContext, header_tags, locales_read
+from freshness.tags import TagRecordingExecutionContext, header_tags
 from ops.client_ip import client_ip
 from ops.faults import DATABASE_ERRORS, reraise_database_errors
 from ops.requests import request_id
-from procedures.facts import default_locale_id
 
 from . import persisted_queries, rate_limit, request_body
 from .context import APIContext
@@ -353,13 +352,7 @@ class APIView(GraphQLView):
             cached.tags = tuple(header_tags(self.context.tags, site))
             cached.shared_until = response_cache.shared_until()
         if key is not None and self.cache_generation is not None:
-            context = self.context
-            read = locales_read(
-                context.tags,
-                context.requested_codes,
-                default_is_global=context.default_locale_id == default_locale_id(),
-            )
-            response_cache.store(key, self.cache_generation, cached, read)
+            response_cache.store(key, self.cache_generation, cached)
         response = public_response(request, cached, self.media_type)
         response["X-Cache"] = "MISS" if key is not None else "OFF"
         if extensions:
@@ -484,9 +477,8 @@ class APIView(GraphQLView):
         if self.throttle is not None and not self.throttle.allowed:
             raise RateLimitedError(self.throttle)
         if self.cache_key is not None and self.cache_generation is None:
-            self.cache_generation = response_cache.current_reading()
-        if self.cache_generation is not None:
-            context.read_generation = self.cache_generation.generation
+            self.cache_generation = response_cache.current_generation()
+        context.read_generation = self.cache_generation
         result = self.execute_prepared(request, context, prepared, variables, operation_name)
         if rate_limit.enabled():
             result.extensions = {"cost": rate_limit.cost_extension(prepared.cost, self.throttle)}
