@@ -4,6 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.graphql.views import APIView
@@ -11,6 +12,7 @@ from cms.media import serve_media, serve_rendition
 from cms.page_creation import CreateWithoutAutosave
 from cms.page_passwords import authenticate_with_password
 from cms.views import docs
+from reviews.translations import ReviewedUpdateTranslationsView
 
 # The API takes no cookies' authority, so a cross-site form cannot act through it. Its
 # responses hold no secret a compression side channel could reveal, so they are gzipped.
@@ -22,6 +24,12 @@ urlpatterns = [
         "admin/pages/add/<slug:content_type_app_name>/<slug:content_type_model_name>/"
         "<int:parent_page_id>/",
         CreateWithoutAutosave.as_view(),
+    ),
+    # Ahead of wagtail-localize's own route for it: "Sync translated pages" publishes only
+    # for medical reviewers (reviews/translations.py).
+    path(
+        "admin/localize/update/<int:translation_source_id>/",
+        require_admin_access(ReviewedUpdateTranslationsView.as_view()),
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

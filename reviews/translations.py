@@ -12,6 +12,7 @@ reviewed source until a reviewer publishes it.
 from django.db.models import Exists, OuterRef, Q
 from wagtail.models import Locale
 from wagtail.signals import page_published
+from wagtail_localize.views.update_translations import UpdateTranslationsView
 
 from .models import REVIEWERS_GROUP, MedicalReview
 
@@ -55,6 +56,24 @@ def record_translation_review(sender, instance, revision=None, **kwargs) -> None
         from freshness.changes import content_changed
 
         content_changed(instance=instance)
+
+
+class ReviewedUpdateTranslationsView(UpdateTranslationsView):
+    """wagtail-localize's "Sync translated pages", whose "Publish immediately" only a medical
+    reviewer may use: publishing a translation is its medical review (above), and an editor's
+    publish would make an unreviewed revision live, so the API would withdraw the reviewed
+    translation. For anyone else the box is disabled, so a posted value is ignored."""
+
+    def get_form(self):
+        form = super().get_form()
+        if not is_reviewer(self.request.user):
+            field = form.fields["publish_translations"]
+            field.disabled = True
+            field.help_text = (
+                "Only a medical reviewer can publish translations: the sync saves drafts, "
+                "which a reviewer publishes from each translation."
+            )
+        return form
 
 
 def connect() -> None:

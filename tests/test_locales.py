@@ -392,3 +392,49 @@ def test_untranslated_aliases_do_not_crowd_the_review_lists(db):
     # A translation is a page of its own to review.
     translation = translate(first_procedure(), korean, publish=False, title="번역")
     assert translation.pk in set(pages_under_review().values_list("pk", flat=True))
+
+
+def test_sync_translated_pages_publishes_only_for_a_medical_reviewer(
+    client, gql, korean, django_capture_on_commit_callbacks
+):
+    """wagtail-localize's "Sync translated pages" offers "Publish immediately": for an editor
+    it is disabled, and a forged POST of it only syncs, so the reviewed translation stays
+    served; a reviewer's publish there is the translation's review, as from its editor."""
+    english = first_procedure()
+    korean_page = translate(english, korean, title="종아리 지방흡입")
+    reviewed = korean_page.live_revision_id
+    english.summary = "A new English summary, not yet reviewed in Korean."
+    english.save_revision().publish(skip_permission_checks=True)
+    source = Translation.objects.get(
+        target_locale=korean, source__object_id=english.translation_key
+    ).source
+    url = f"/admin/localize/update/{source.pk}/"
+
+    editor, _ = User.objects.get_or_create(username="sync-editor", is_staff=False)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    form = client.get(url)
+    assert form.status_code == 200
+    box = form.context["form"]["publish_translations"]
+    assert box.field.disabled and "medical reviewer" in box.help_text
+    synced_before = source.last_updated_at
+    # wagtail-localize publishes once the sync commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"publish_translations": "on"}).status_code == 302
+    source.refresh_from_db()
+    assert source.last_updated_at > synced_before  # the sync itself ran
+    korean_page.refresh_from_db()
+    assert korean_page.live_revision_id == reviewed  # nothing published
+    served = procedure(gql, slug=english.slug, locale="ko")
+    assert (served["id"], served["title"]) == (str(korean_page.pk), "종아리 지방흡입")
+
+    syncing_reviewer = reviewer()  # who may also sync translations (an editor's permission)
+    syncing_reviewer.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(syncing_reviewer)
+    assert not client.get(url).context["form"]["publish_translations"].field.disabled
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"publish_translations": "on"}).status_code == 302
+    korean_page.refresh_from_db()
+    assert korean_page.live_revision_id != reviewed
+    assert MedicalReview.objects.filter(revision_id=korean_page.live_revision_id).exists()
+    assert procedure(gql, slug=english.slug, locale="ko")["id"] == str(korean_page.pk)
