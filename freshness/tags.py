@@ -154,7 +154,7 @@ def page_and_descendants(page: Page) -> set[str]:
     A page of the default locale also governs its translations (they are hidden with it), so
     answers showing them are purged too. A page of another locale changes only that locale's
     answers (and those of locales falling back to it): its own, and those that showed another
-    translation of it in its place (`key_tag`), and that locale's lists."""
+    translation of it in its place (`key_tag`), that locale's lists, and the redirects."""
     below = Page.objects.filter(path__startswith=page.path)
     if page.locale_id == Locale.get_default().pk:
         ids = Page.objects.filter(
@@ -162,7 +162,8 @@ def page_and_descendants(page: Page) -> set[str]:
         ).values_list("pk", flat=True)
         return page_tags(ids) | {f"p{page.pk}", PAGES}
     codes = falling_back_to(page.locale.language_code)
-    tags = {f"p{page.pk}"} | {f"{PAGES}.{code}" for code in codes}
+    # A redirect may name the page itself, and redirects are listed in every locale.
+    tags = {f"p{page.pk}", REDIRECTS} | {f"{PAGES}.{code}" for code in codes}
     for pk, translation_key in below.values_list("pk", "translation_key"):
         tags.add(f"p{pk}")
         tags.add(key_tag(translation_key))
