@@ -4,6 +4,7 @@ the shared HTTP caches in front by the changed object's tags (`freshness/purge.p
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.contrib.redirects.models import Redirect
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import (
     Collection,
@@ -45,6 +46,8 @@ def connect() -> None:
 
     for model in (
         get_image_model(),
+        # Rich text links documents; a document moved to a private collection loses its URL.
+        get_document_model(),
         Muscle,
         Redirect,
         Site,

@@ -1,7 +1,8 @@
 """Dependency tags: what an answer read, and what a change makes stale, in one vocabulary.
 
 An answer is tagged with every object it resolved (`p<id>` a page, `i<id>` an image and
-`c<id>` its collection, `m<id>` a muscle), the lists a new object may join (`pages`,
+`c<id>` its collection, `m<id>` a muscle, and from rich text the pages, images and documents
+`d<id>` it links), the lists a new object may join (`pages`,
 `muscles`, `redirects`) and its site (`s<id>`). An answer for a locale other than the default
 (`locale: "ko"`) also carries, per page it served, `<translation key>.ko` (a translation
 published later replaces that page there) and, with `pages`, `pages.ko`; a change to a
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db.models import Model, Q
 from graphql import ExecutionContext
 from wagtail.contrib.redirects.models import Redirect
+from wagtail.documents.models import AbstractDocument
 from wagtail.images.models import AbstractImage
 from wagtail.models import (
     Collection,
@@ -88,6 +90,8 @@ def object_tags(obj) -> set[str]:
         return {f"p{obj.pk}"}
     if isinstance(obj, AbstractImage):
         return {f"i{obj.pk}", f"c{obj.collection_id}"}
+    if isinstance(obj, AbstractDocument):  # linked from rich text
+        return {f"d{obj.pk}", f"c{obj.collection_id}"}
     for model, (prefix, _) in PREFIXES.items():
         if isinstance(obj, model):
             return {f"{prefix}{obj.pk}"}
@@ -196,8 +200,8 @@ def tags_for_change(instance=None) -> set[str]:
         # Read again: deleted with its page, the restriction outlives the row it points at.
         page = Page.objects.filter(pk=instance.page_id).first()
         tags = page_and_descendants(page) if page else {f"p{instance.page_id}", PAGES}
-    elif isinstance(instance, AbstractImage):
-        tags = {f"i{instance.pk}", f"c{instance.collection_id}"}
+    elif isinstance(instance, AbstractImage | AbstractDocument):
+        tags = object_tags(instance)
     elif isinstance(instance, Collection):
         tags = collection_and_descendants(instance)
     elif isinstance(instance, CollectionViewRestriction):

@@ -188,3 +188,47 @@ def test_a_failed_purge_is_kept_and_retried_by_the_worker(purge_server):
     assert purge.retry_pending() == 1
     assert received == [("PURGE", "/", "p1 pages")]
     assert not PendingPurge.objects.exists()
+
+
+@pytest.mark.django_db
+@SHARED
+def test_rich_text_links_tag_the_answer_with_what_they_link(client):
+    """A link in rich text shows while its page is live and its document public: their changes
+    purge the answer (a page unpublished later must lose its href in Varnish too)."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.models import CollectionViewRestriction
+
+    linked = ProcedurePage.objects.get(slug="botox-calf-reduction")
+    leaflet = get_document_model().objects.create(
+        title="Leaflet",
+        file=ContentFile(b"hello", name="leaflet.txt"),
+        collection=Collection.get_first_root_node(),
+    )
+    image = get_image_model().objects.first()
+    page = ProcedurePage.objects.get(slug="calf-liposuction")
+    page.body = (
+        f'<p><a linktype="page" id="{linked.pk}">botox</a> and '
+        f'<a linktype="document" id="{leaflet.pk}">the leaflet</a></p>'
+        f'<embed embedtype="image" id="{image.pk}" format="fullwidth" alt="x"/>'
+    )
+    page.save_revision().publish()
+    query = '{ procedure(slug: "calf-liposuction") { bodyHtml } }'
+    response = client.get("/graphql/", {"query": query})
+    html = response.json()["data"]["procedure"]["bodyHtml"]
+    assert linked.url in html and f"/documents/{leaflet.pk}/" in html
+    tags = tags_of(response)
+    for change in (linked, leaflet, image):
+        assert tags & tags_for_change(change), change
+
+    # The document moved behind a restriction: the response cache and Varnish both let go.
+    private = Collection.get_first_root_node().add_child(name="Staff only")
+    CollectionViewRestriction.objects.create(
+        collection=private, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    assert tags & tags_for_change(leaflet)
+    leaflet.collection = private
+    leaflet.save()
+    after = client.get("/graphql/", {"query": query})
+    assert after["X-Cache"] == "MISS"
+    assert f"/documents/{leaflet.pk}/" not in after.json()["data"]["procedure"]["bodyHtml"]

@@ -22,6 +22,8 @@ from wagtail.rich_text import features
 from wagtail.rich_text.pages import PageLinkHandler
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRewriter
 
+from freshness.tags import depends_on, object_tags
+
 from .context import APIContext
 
 BLOCK_KEY = re.compile(r' data-block-key="[^"]*"')
@@ -34,11 +36,15 @@ class PublicPageLinkHandler(PageLinkHandler):
     @classmethod
     def expand_for(cls, context: APIContext, attrs_list: list[dict]) -> list[str]:
         visibility = context.visibility
+        pages = cls.get_many(attrs_list)
+        # A link shows while its page is live, public and where it is: the page's changes
+        # (and its ancestors', which name it) purge the answer (`freshness.tags`).
+        depends_on(context, {f"p{page.pk}" for page in pages if page is not None})
         return [
             f'<a href="{escape(page.get_url(context.request))}">'
             if page is not None and visibility.allows(page)
             else NO_LINK
-            for page in cls.get_many(attrs_list)
+            for page in pages
         ]
 
 
@@ -49,11 +55,13 @@ class PublicDocumentLinkHandler(DocumentLinkHandler):
     def expand_for(cls, context: APIContext, attrs_list: list[dict]) -> list[str]:
         # Collections restrict documents and images alike; the same rule serves both.
         collections = context.visibility_of_images
+        documents = cls.get_many(attrs_list)
+        depends_on(context, set().union(*map(object_tags, filter(None, documents))))
         return [
             f'<a href="{escape(document.url)}">'
             if document is not None and collections.allows(document)
             else NO_LINK
-            for document in cls.get_many(attrs_list)
+            for document in documents
         ]
 
 
@@ -63,11 +71,13 @@ class PublicImageEmbedHandler(ImageEmbedHandler):
     @classmethod
     def expand_for(cls, context: APIContext, attrs_list: list[dict]) -> list[str]:
         collections = context.visibility_of_images
+        images = cls.get_many(attrs_list)
+        depends_on(context, set().union(*map(object_tags, filter(None, images))))
         return [
             get_image_format(attrs["format"]).image_to_html(image, attrs.get("alt", ""))
             if image is not None and collections.allows(image)
             else ""
-            for attrs, image in zip(attrs_list, cls.get_many(attrs_list), strict=True)
+            for attrs, image in zip(attrs_list, images, strict=True)
         ]
 
 
