@@ -70,8 +70,8 @@ class ReviewedUpdateTranslationsView(UpdateTranslationsView):
             field = form.fields["publish_translations"]
             field.disabled = True
             field.help_text = (
-                "Only a medical reviewer can publish translations: the sync saves drafts, "
-                "which a reviewer publishes from each translation."
+                "Only a medical reviewer can publish translations: the sync brings the new "
+                "text to each translation, which a reviewer publishes from its editor."
             )
         return form
 

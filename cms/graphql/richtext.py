@@ -30,16 +30,21 @@ BLOCK_KEY = re.compile(r' data-block-key="[^"]*"')
 NO_LINK = "<a>"
 
 
+def tagged(context: APIContext, objects: list) -> list:
+    """A handler's `get_many`, the answer tagged with each object found: a link or embed shows
+    while its page is live and public or its collection public, so their changes (a page's
+    ancestors' included) purge the answer (`freshness.tags`)."""
+    depends_on(context, set().union(*map(object_tags, filter(None, objects))))
+    return objects
+
+
 class PublicPageLinkHandler(PageLinkHandler):
     """A page link keeps its URL only if the reader of this site may open the page."""
 
     @classmethod
     def expand_for(cls, context: APIContext, attrs_list: list[dict]) -> list[str]:
         visibility = context.visibility
-        pages = cls.get_many(attrs_list)
-        # A link shows while its page is live, public and where it is: the page's changes
-        # (and its ancestors', which name it) purge the answer (`freshness.tags`).
-        depends_on(context, {f"p{page.pk}" for page in pages if page is not None})
+        pages = tagged(context, cls.get_many(attrs_list))
         return [
             f'<a href="{escape(page.get_url(context.request))}">'
             if page is not None and visibility.allows(page)
@@ -55,8 +60,7 @@ class PublicDocumentLinkHandler(DocumentLinkHandler):
     def expand_for(cls, context: APIContext, attrs_list: list[dict]) -> list[str]:
         # Collections restrict documents and images alike; the same rule serves both.
         collections = context.visibility_of_images
-        documents = cls.get_many(attrs_list)
-        depends_on(context, set().union(*map(object_tags, filter(None, documents))))
+        documents = tagged(context, cls.get_many(attrs_list))
         return [
             f'<a href="{escape(document.url)}">'
             if document is not None and collections.allows(document)
@@ -71,8 +75,7 @@ class PublicImageEmbedHandler(ImageEmbedHandler):
     @classmethod
     def expand_for(cls, context: APIContext, attrs_list: list[dict]) -> list[str]:
         collections = context.visibility_of_images
-        images = cls.get_many(attrs_list)
-        depends_on(context, set().union(*map(object_tags, filter(None, images))))
+        images = tagged(context, cls.get_many(attrs_list))
         return [
             get_image_format(attrs["format"]).image_to_html(image, attrs.get("alt", ""))
             if image is not None and collections.allows(image)
