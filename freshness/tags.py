@@ -62,6 +62,7 @@ PREFIXES: dict[type[Model], tuple[str, str | None]] = {}
 def register(model: type[Model], prefix: str, list_tag: str | None = None) -> None:
     """Tag `model`'s objects `<prefix><pk>`; a change to one also purges `list_tag`."""
     PREFIXES[model] = (prefix, list_tag)
+    _KINDS.clear()
 
 
 def page_tags(ids) -> set[str]:
@@ -86,16 +87,31 @@ def site_tag(site: Site | None) -> str | None:
 
 def object_tags(obj) -> set[str]:
     """The tags of one resolved object (none for what is not a model instance)."""
+    kind = _KINDS.get(type(obj))
+    if kind is None:
+        kind = _KINDS[type(obj)] = _kind_of(obj)
+    if kind == "":
+        return set()
+    if kind in ("i", "d"):  # an image or a document: and the collection it is in
+        return {f"{kind}{obj.pk}", f"c{obj.collection_id}"}
+    return {f"{kind}{obj.pk}"}
+
+
+# The tag prefix of each class `object_tags` met ("" for none): asked once per class.
+_KINDS: dict[type, str] = {}
+
+
+def _kind_of(obj) -> str:
     if isinstance(obj, Page):
-        return {f"p{obj.pk}"}
+        return "p"
     if isinstance(obj, AbstractImage):
-        return {f"i{obj.pk}", f"c{obj.collection_id}"}
+        return "i"
     if isinstance(obj, AbstractDocument):  # linked from rich text
-        return {f"d{obj.pk}", f"c{obj.collection_id}"}
+        return "d"
     for model, (prefix, _) in PREFIXES.items():
         if isinstance(obj, model):
-            return {f"{prefix}{obj.pk}"}
-    return set()
+            return prefix
+    return ""
 
 
 def depends_on(context, tags) -> None:
@@ -107,32 +123,45 @@ def depends_on(context, tags) -> None:
 
 class TagRecordingExecutionContext(ExecutionContext):
     """graphql-core's executor, recording the tags of each object whose selection it runs
-    (`execute_fields` runs once per object) into `context.tags`."""
+    (`execute_fields` runs once per object) into `context.tags`.
+
+    graphql-core collects a selection once per execution and hands the same `fields` to every
+    object it runs on, so what a selection's field names add is worked out once per selection."""
 
     def execute_fields(self, parent_type, source_value, path, fields):
         tags = getattr(self.context_value, "tags", None)
         if tags is None:
             return super().execute_fields(parent_type, source_value, path, fields)
-        names = {key: nodes[0].name.value for key, nodes in fields.items()}
         if path is None:  # the root
-            for name in names.values():
-                if name not in ROOT_LOOKUPS:
-                    tags.update(ROOT_LISTS.get(name, {PAGES}))
-        else:
+            return self.execute_root_fields(tags, parent_type, source_value, fields)
+        tags.update(self.selection_tags(fields))
+        pk = getattr(source_value, "pk", None)
+        if pk is not None:
             tags.update(object_tags(source_value))
-            codes = getattr(self.context_value, "requested_codes", None)
+            codes = self.context_value.requested_codes
             if codes and isinstance(source_value, Page):
                 tags.update(key_tag(source_value.translation_key, code) for code in codes)
-            for name in names.values():
-                tags.update(FIELD_LISTS.get(name, ()))
-        result = super().execute_fields(parent_type, source_value, path, fields)
-        found_nothing = path is None and any(
-            name in ROOT_LOOKUPS and result.get(key) is None for key, name in names.items()
-        )
-        if found_nothing:
-            tags.add(PAGES)
-        if path is None:
-            tags.update(locale_tags(tags, getattr(self.context_value, "requested_codes", ())))
+        return super().execute_fields(parent_type, source_value, path, fields)
+
+    def selection_tags(self, fields) -> frozenset[str]:
+        """The lists that a selection's fields show (`FIELD_LISTS`), once per selection."""
+        memo = self.__dict__.setdefault("_selection_tags", {})
+        known = memo.get(id(fields))
+        if known is None or known[0] is not fields:
+            names = [nodes[0].name.value for nodes in fields.values()]
+            lists = frozenset().union(*(FIELD_LISTS.get(name, ()) for name in names))
+            known = memo[id(fields)] = (fields, lists)
+        return known[1]
+
+    def execute_root_fields(self, tags, parent_type, source_value, fields):
+        names = {key: nodes[0].name.value for key, nodes in fields.items()}
+        for name in names.values():
+            if name not in ROOT_LOOKUPS:
+                tags.update(ROOT_LISTS.get(name, {PAGES}))
+        result = super().execute_fields(parent_type, source_value, None, fields)
+        if any(name in ROOT_LOOKUPS and result.get(key) is None for key, name in names.items()):
+            tags.add(PAGES)  # nothing found: a page published later may be the one asked for
+        tags.update(locale_tags(tags, self.context_value.requested_codes))
         return result
 
 

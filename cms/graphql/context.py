@@ -26,8 +26,9 @@ class APIContext:
     query_planning: bool = True
     # When execution must stop (`time.monotonic()`), checked by `deadline.DeadlineExecutionContext`.
     deadline: float | None = None
-    # What the answer read (`freshness.tags`): objects, lists and the site, for purging by tag.
-    tags: set[str] = field(default_factory=set)
+    # What the answer read (`freshness.tags`): objects, lists and the site, for purging by tag;
+    # None when no shared cache is told them (`GRAPHQL_SHARED_MAX_AGE` 0): nothing records.
+    tags: set[str] | None = field(default_factory=set)
     # The content generation, when the view read it already (for the response cache).
     read_generation: int | None = None
     # The last `locale` a root field asked for (`locales.chain_for`).
