@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve soak test test-browser chromium varnishd varnish lint format schema bench \
+.PHONY: install run serve soak test test-browser chromium varnishd strace varnish lint format schema bench \
 	clean
 
 # The virtualenv is rebuilt when a requirements file changes.
@@ -78,6 +78,10 @@ soak: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# The executor's test counts system calls with Debian's strace (tests/test_execution.py).
+strace:
+	command -v strace >/dev/null || (apt-get update && apt-get install -y strace)
+
 # The HTTP cache tests run a real Varnish with varnish-modules' xkey (Debian's packages, never
 # a download); root installs them.
 varnishd:
@@ -98,7 +102,7 @@ varnish: varnishd
 	PATH="$$PATH:/usr/sbin" varnishd -F -j none -a $(HOST):$(VARNISH_PORT) -T none \
 		-f $(VARNISH_DIR)/default.vcl -n $(VARNISH_DIR) -s malloc,$(VARNISH_MEMORY)
 
-test: install chromium varnishd $(AXE_NPM)/.installed
+test: install chromium varnishd strace $(AXE_NPM)/.installed
 	$(PY) -m pytest
 
 # Only the browser tests, once (CI runs them on one database; see .ci/run).

@@ -24,7 +24,7 @@ from graphql import ExecutionResult, GraphQLError, execute_sync
 
 from freshness import response_cache
 from freshness.response_cache import CachedResponse
-from freshness.tags import TagRecordingExecutionContext, header_tags
+from freshness.tags import header_tags
 from ops.client_ip import client_ip
 from ops.faults import DATABASE_ERRORS, reraise_database_errors
 from ops.requests import request_id
@@ -33,11 +33,11 @@ from . import persisted_queries, rate_limit, request_body
 from .context import APIContext
 from .deadline import (
     DeadlineExceededError,
-    DeadlineExecutionContext,
     deadline_error,
     deadline_from_now,
     statement_timed_out,
 )
+from .execution import ExecutionContext, on_fresh_stack
 from .introspection import NoSchemaIntrospection
 from .limits import QueryLimits
 from .validation import NotAllowedOverGetError, PreparedOperation, RequestErrors, prepare
@@ -79,10 +79,6 @@ def response_media_type(request: HttpRequest) -> str:
 
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-class ExecutionContext(TagRecordingExecutionContext, DeadlineExecutionContext):
-    """graphql-core's executor with the deadline checked and the answer's tags recorded."""
 
 
 # The separator of each tag header's values (Cloudflare's Cache-Tag takes commas).
@@ -245,7 +241,11 @@ class APIView(GraphQLView):
         return response
 
     def get_context(self, request: HttpRequest) -> APIContext:
-        return APIContext(request=request, query_planning=self.query_planning)
+        return APIContext(
+            request=request,
+            query_planning=self.query_planning,
+            tags=set() if settings.GRAPHQL_SHARED_MAX_AGE > 0 else None,
+        )
 
     def error_response(self, status: int, error: dict) -> HttpResponse:
         response = HttpResponse(
@@ -491,7 +491,8 @@ class APIView(GraphQLView):
         # Every resolver is synchronous: `execute_sync` skips graphql-core's check of every
         # resolved value for an awaitable.
         try:
-            result = execute_sync(
+            result = on_fresh_stack(
+                execute_sync,
                 schema,
                 prepared.document,
                 root_value=self.get_root_value(request),
