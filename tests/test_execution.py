@@ -53,6 +53,10 @@ class Query(graphene.ObjectType):
         return {"items": ITEMS, "required_items": ITEMS}
 
 
+class ReturnedError(Exception):
+    """Not a builtin: String would serialize it with `str` if it were taken for a value."""
+
+
 class Source:
     """An item read by attribute, as the API's model instances are."""
 
@@ -85,6 +89,7 @@ ITEMS = [
     Source(**{key: value for key, value in GOOD.items() if key != "count"}),  # missing: null
     Source(**{**GOOD, "flag": None}),
     Source(**{**GOOD, "count": None, "colour": None, "at": None}),
+    Source(**{**GOOD, "name": ReturnedError("returned, not raised")}),
 ]
 DOCUMENT = parse(
     """{ holder {
@@ -135,6 +140,7 @@ def test_leaves_read_directly_answer_as_graphql_core_does_errors_included():
     assert "Int cannot represent non-integer value: 'many'" in messages
     assert "Enum 'Colour' cannot represent value: 'green'" in messages
     assert "a property that fails" in messages
+    assert "returned, not raised" in messages
     assert "Cannot return null for non-nullable field Item.flag" in messages
     assert data["holder"]["items"][0] == {
         "name": "ok",

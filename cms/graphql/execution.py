@@ -63,7 +63,13 @@ class LeafExecutionContext(GraphQLExecutionContext):
                     if value is None and not non_null:
                         results[response_name] = None
                         continue
-                    if value is not None and value is not Undefined:
+                    # An exception returned as a value is an error to graphql-core, not a
+                    # string (String serializes non-builtin objects with `str`).
+                    if (
+                        value is not None
+                        and value is not Undefined
+                        and not isinstance(value, Exception)
+                    ):
                         serialized = serialize(value)
                         if serialized is not None and serialized is not Undefined:
                             results[response_name] = serialized
