@@ -8,8 +8,9 @@ time and work whose result is known in advance. So a field whose definition says
 read by graphene's default resolver, with no arguments, is read and serialized here directly.
 Anything unusual on the way (null where null is not allowed, a value the scalar refuses, an
 exception) goes to graphql-core's own `execute_field`, which reads it again and reports it
-exactly as it would have: the default resolver only reads an attribute, so reading twice is
-harmless. graphql-core 3.2 has no compiled or cached execution to use instead; this overrides
+as it would have: the default resolver only reads an attribute, the same twice for a model
+field (an attribute that ran a query, or changed between reads, would run it twice).
+graphql-core 3.2 has no compiled or cached execution to use instead; this overrides
 `execute_fields`, the hook the tag recorder and the deadline already use, and patches nothing.
 """
 
