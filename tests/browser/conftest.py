@@ -266,6 +266,25 @@ def emergency(session: Session, page_id, action: str, reason: str) -> None:
     page.wait_for_load_state()
 
 
+def open_dialog(page, toggle, field: str, attempts: int = 4) -> None:
+    """Click `toggle` until the dialog holding `field` shows. Wagtail's dialogs open from a
+    click handler that a11y-dialog binds when its controller connects; on a loaded machine a
+    click can land before that or while the side panel still slides, and then nothing opens,
+    as it would for an editor, who clicks again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        try:
+            toggle.click(timeout=5_000)
+            page.locator(field).wait_for(state="visible", timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"dialog-not-open-{attempt}.png"))
+            print(f"dialog with {field} not open after click {attempt + 1}", file=sys.stderr)
+    raise AssertionError(f"the dialog with {field} did not open after {attempts} clicks")
+
+
 def add_citation(page, title: str, url: str) -> None:
     """A citation on the open Facts tab, as an editor adds one (an inline with no id yet)."""
     page.get_by_role("button", name="Add citation").first.click()

@@ -6,7 +6,7 @@ reviews. Screenshots of each step go to screenshots/browser/ (ignored by git).
 
 import re
 
-from .conftest import add_citation, graphql
+from .conftest import add_citation, graphql, open_dialog
 
 LIPOSUCTION = '{ procedure(slug: "calf-liposuction") { summary recoveryTime %s } }'
 REVIEW = "review { reviewerName reviewerCredentials reviewedAt nextReviewDue } reviewDue"
@@ -190,7 +190,7 @@ def test_a_page_scheduled_a_minute_ahead_goes_live_without_anyone_acting(session
     add_citation(page, CITATION_TITLE, CITATION_URL)  # complete enough for review
     # Wagtail's status side panel: "Set schedule", then "Save schedule" saves it with a draft.
     page.click("button[data-side-panel-toggle='status']")
-    page.get_by_text("Set schedule").first.click()
+    open_dialog(page, page.get_by_role("button", name="Set schedule"), "#id_go_live_at")
     # The picker takes minutes: the start of the minute after next, 60 to 120 s ahead.
     go_live = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0)
     page.fill("#id_go_live_at", go_live.strftime("%Y-%m-%d %H:%M"))
