@@ -3,6 +3,7 @@ graphql-core gives, data and errors alike, and the execution runs on a frame sta
 own, whatever the caller's depth."""
 
 import enum
+import json
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import graphene
 import pytest
 from django.test import RequestFactory, override_settings
 from graphql import ExecutionContext as StockExecutionContext
-from graphql import execute_sync, parse
+from graphql import Undefined, execute, execute_sync, parse
 
 from cms.graphql.execution import LeafExecutionContext, leaf_reader
 from cms.graphql.schema import schema
@@ -29,8 +30,18 @@ class Colour(enum.Enum):
     BLUE = "blue"
 
 
+class Nothing(graphene.Scalar):
+    """A scalar whose serialize gives null for odd numbers: graphql-core calls that an error."""
+
+    @staticmethod
+    def serialize(value):
+        return None if value % 2 else value
+
+
 class Item(graphene.ObjectType):
     name = graphene.String(required=True)
+    nothing = graphene.Field(Nothing)
+    reads = graphene.Int()
     count = graphene.Int()
     required_count = graphene.Int(required=True)
     colour = graphene.Enum.from_enum(Colour)()
@@ -60,8 +71,16 @@ class ReturnedError(Exception):
 class Source:
     """An item read by attribute, as the API's model instances are."""
 
+    read = 0  # how often `reads` was read, over all items
+
     def __init__(self, **values):
         self.__dict__.update(values)
+
+    @property
+    def reads(self):
+        """Counts its reads and gives a value Int refuses: read once, by either path."""
+        type(self).read += 1
+        return "once"
 
     @property
     def broken(self):
@@ -72,6 +91,7 @@ class Source:
 
 GOOD = {
     "name": "ok",
+    "nothing": 2,
     "count": 3,
     "required_count": 4,
     "colour": Colour.BLUE,
@@ -90,13 +110,17 @@ ITEMS = [
     Source(**{**GOOD, "flag": None}),
     Source(**{**GOOD, "count": None, "colour": None, "at": None}),
     Source(**{**GOOD, "name": ReturnedError("returned, not raised")}),
+    Source(**{**GOOD, "nothing": 3}),  # the scalar serializes it to null
+    Source(**{**GOOD, "count": Undefined, "name": Undefined}),
 ]
 DOCUMENT = parse(
     """{ holder {
-      items { name count requiredCount colour at flag broken }
+      items { name count requiredCount colour at flag broken nothing }
       requiredItems { name count requiredCount colour at flag requiredBroken }
-      more: items { name requiredBroken }
-    } }"""
+      more: items { reads label: name name ...bits requiredBroken }
+      again: items { ... on Item { count n: nothing } name ...bits }
+    } }
+    fragment bits on Item { flag other: count }"""
 )
 TEST_SCHEMA = graphene.Schema(query=Query).graphql_schema
 
@@ -120,20 +144,22 @@ class CountingLeaves(Counting, LeafExecutionContext):
 
 
 def run(execution_context_class):
+    """The answer as it goes to a client, in bytes (data, errors, their order), and how often
+    `reads` was read."""
+    Source.read = 0
     result = execute_sync(TEST_SCHEMA, DOCUMENT, execution_context_class=execution_context_class)
-    errors = sorted(
-        (error.message, tuple(error.path), tuple((loc.line, loc.column) for loc in error.locations))
-        for error in result.errors or ()
-    )
-    return result.data, errors
+    return json.dumps(result.formatted), Source.read
 
 
 def test_leaves_read_directly_answer_as_graphql_core_does_errors_included():
-    stock = run(CountingStock)
-    ours = run(CountingLeaves)
+    stock, stock_reads = run(CountingStock)
+    ours, our_reads = run(CountingLeaves)
     assert ours == stock
-    data, errors = stock
-    messages = " ".join(message for message, _, _ in errors)
+    # A leaf that goes wrong is completed from the value read, not read a second time.
+    assert our_reads == stock_reads == sum(isinstance(item, Source) for item in ITEMS)
+    answer = json.loads(stock)
+    data, errors = answer["data"], answer["errors"]
+    messages = " ".join(error["message"] for error in errors)
     # Each kind of trouble is in the answer, at its path, for both.
     assert "Cannot return null for non-nullable field Item.name" in messages
     assert "Int cannot represent non 32-bit signed integer value" in messages
@@ -142,6 +168,8 @@ def test_leaves_read_directly_answer_as_graphql_core_does_errors_included():
     assert "a property that fails" in messages
     assert "returned, not raised" in messages
     assert "Cannot return null for non-nullable field Item.flag" in messages
+    assert "Expected `Nothing.serialize(3)` to return non-nullable value" in messages
+    assert "Int cannot represent non-integer value: 'once'" in messages
     assert data["holder"]["items"][0] == {
         "name": "ok",
         "count": 3,
@@ -150,6 +178,7 @@ def test_leaves_read_directly_answer_as_graphql_core_does_errors_included():
         "at": "2026-12-05T12:00:00+00:00",
         "flag": False,
         "broken": None,
+        "nothing": 2,
     }
     # A null in a non-null list item nulls the whole list, in both.
     assert data["holder"]["requiredItems"] is None
@@ -196,6 +225,17 @@ def test_with_graphql_middleware_every_field_takes_graphql_cores_path():
     assert (seen, data) == answer(StockExecutionContext)
     assert seen.count("name") == len(ITEMS)  # the middleware saw every leaf
     assert data["holder"]["items"][0] == {"name": "ok", "flag": False}
+
+
+def test_outside_execute_sync_every_field_takes_graphql_cores_path():
+    """`execute` may meet awaitables, which the direct path does not look for."""
+    document = parse("{ holder { items { name flag } } }")
+    for context_class in (CountingStock, CountingLeaves):
+        context_class.slow = 0
+    ours = execute(TEST_SCHEMA, document, execution_context_class=CountingLeaves)
+    stock = execute(TEST_SCHEMA, document, execution_context_class=CountingStock)
+    assert json.dumps(ours.formatted) == json.dumps(stock.formatted)
+    assert CountingLeaves.slow == CountingStock.slow > len(ITEMS)
 
 
 @pytest.mark.parametrize("shared_max_age, records", [(0, False), (300, True)])
@@ -271,3 +311,27 @@ def test_the_execution_runs_on_a_frame_stack_chunk_of_its_own(tmp_path):
     assert max(direct) >= 100
     # On its own chunk: one map and one unmap at most, at every depth.
     assert max(fresh) <= 4, fresh
+
+
+@pytest.mark.django_db
+def test_the_api_view_executes_on_a_fresh_stack(client):
+    """The probe above measures `on_fresh_stack`; this holds that the API's view uses it: the
+    frame that calls graphql-core's `execute_sync` for a request is `on_fresh_stack`'s."""
+    from cms.graphql.execution import on_fresh_stack
+
+    callers = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code is execute_sync.__code__:
+            callers.append(frame.f_back.f_code)
+
+    sys.setprofile(profile)
+    try:
+        response = client.get("/graphql/", {"query": "{ procedures { items { slug } } }"})
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200
+    assert {"slug": "calf-liposuction"} in json.loads(response.content)["data"]["procedures"][
+        "items"
+    ]
+    assert callers == [on_fresh_stack.__code__]

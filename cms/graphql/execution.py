@@ -7,9 +7,9 @@ the argument values, and walks `complete_value`'s type checks; that is a quarter
 time and work whose result is known in advance. So a field whose definition says it is a leaf
 read by graphene's default resolver, with no arguments, is read and serialized here directly.
 Anything unusual on the way (null where null is not allowed, a value the scalar refuses, an
-exception) goes to graphql-core's own `execute_field`, which reads it again and reports it
-as it would have: the default resolver only reads an attribute, the same twice for a model
-field (an attribute that ran a query, or changed between reads, would run it twice).
+exception) is completed by graphql-core's own `complete_value` and error handling, as
+`execute_field` would complete the resolver's result: the same answer and errors, the attribute
+read once.
 graphql-core 3.2 has no compiled or cached execution to use instead; this overrides
 `execute_fields`, the hook the tag recorder and the deadline already use, and patches nothing.
 """
@@ -19,7 +19,8 @@ from functools import partial
 
 from graphene.types.resolver import attr_resolver, dict_or_attr_resolver, dict_resolver
 from graphql import ExecutionContext as GraphQLExecutionContext
-from graphql import Undefined, is_leaf_type, is_non_null_type
+from graphql import Undefined, is_leaf_type, is_non_null_type, located_error
+from graphql.execution.execute import assume_not_awaitable
 from graphql.pyutils import Path
 
 from freshness.tags import TagRecordingExecutionContext
@@ -30,7 +31,7 @@ DEFAULT_RESOLVERS = (dict_or_attr_resolver, attr_resolver, dict_resolver)
 
 
 def leaf_reader(parent_type, field_name: str):
-    """`(read, serialize, non_null)` for a field read as a plain leaf, else None."""
+    """`(field_def, read, serialize, non_null)` for a field read as a plain leaf, else None."""
     field_def = parent_type.fields.get(field_name)
     if field_def is None or field_def.args:
         return None
@@ -46,42 +47,69 @@ def leaf_reader(parent_type, field_name: str):
     leaf = field_def.type.of_type if non_null else field_def.type
     if not is_leaf_type(leaf):
         return None
-    return resolve, leaf.serialize, non_null
+    return field_def, resolve, leaf.serialize, non_null
 
 
 class LeafExecutionContext(GraphQLExecutionContext):
     """graphql-core's `execute_fields`, with plain leaves read directly (see the module).
 
-    Only for `execute_sync`, whose resolvers return no awaitables."""
+    Only under `execute_sync` (graphql-core's own flag: every value taken as not awaitable);
+    under `execute` every field takes graphql-core's path."""
 
     def execute_fields(self, parent_type, source_value, path, fields):
         results = {}
         for response_name, field_nodes, leaf in self.plan(parent_type, fields):
-            if leaf is not None:
-                read, serialize, non_null = leaf
+            if leaf is None:
+                field_path = Path(path, response_name, parent_type.name)
+                result = self.execute_field(parent_type, source_value, field_nodes, field_path)
+                if result is not Undefined:
+                    results[response_name] = result
+                continue
+            field_def, read, serialize, non_null = leaf
+            try:
+                value = read(source_value, None)
+            except Exception as raw_error:
+                results[response_name] = self.leaf_error(
+                    raw_error, field_def, field_nodes, Path(path, response_name, parent_type.name)
+                )
+                continue
+            if value is None and not non_null:
+                results[response_name] = None
+                continue
+            # An exception returned as a value is an error to graphql-core, not a string
+            # (String serializes non-builtin objects with `str`).
+            if value is not None and value is not Undefined and not isinstance(value, Exception):
                 try:
-                    value = read(source_value, None)
-                    if value is None and not non_null:
-                        results[response_name] = None
-                        continue
-                    # An exception returned as a value is an error to graphql-core, not a
-                    # string (String serializes non-builtin objects with `str`).
-                    if (
-                        value is not None
-                        and value is not Undefined
-                        and not isinstance(value, Exception)
-                    ):
-                        serialized = serialize(value)
-                        if serialized is not None and serialized is not Undefined:
-                            results[response_name] = serialized
-                            continue
-                except Exception:  # graphql-core's own path reports it, below
-                    pass
-            field_path = Path(path, response_name, parent_type.name)
-            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
-            if result is not Undefined:
-                results[response_name] = result
+                    serialized = serialize(value)
+                except Exception:  # completed below, where graphql-core reports it
+                    serialized = None
+                if serialized is not None and serialized is not Undefined:
+                    results[response_name] = serialized
+                    continue
+            results[response_name] = self.complete_leaf(
+                value,
+                field_def,
+                field_nodes,
+                parent_type,
+                Path(path, response_name, parent_type.name),
+            )
         return results
+
+    def complete_leaf(self, value, field_def, field_nodes, parent_type, path):
+        """The value already read, completed as `execute_field` completes a resolver's result:
+        the same error at the same path, and the attribute is not read twice."""
+        info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
+        try:
+            return self.complete_value(field_def.type, field_nodes, info, path, value)
+        except Exception as raw_error:
+            return self.leaf_error(raw_error, field_def, field_nodes, path)
+
+    def leaf_error(self, raw_error, field_def, field_nodes, path):
+        """What `execute_field` does with a resolver's exception: located at the field, then
+        null, or up to the nearest nullable parent when the field is non-null."""
+        error = located_error(raw_error, field_nodes, path.as_list())
+        self.handle_field_error(error, field_def.type, path)
+        return None
 
     def plan(self, parent_type, fields):
         """Per selection (graphql-core hands the same `fields` to every object it runs on):
@@ -90,7 +118,9 @@ class LeafExecutionContext(GraphQLExecutionContext):
         known = plans.get(id(fields))
         if known is None or known[0] is not fields:
             manager = self.middleware_manager
-            plain = manager is None or not manager.middlewares
+            plain = (manager is None or not manager.middlewares) and (
+                self.is_awaitable is assume_not_awaitable
+            )
             steps = [
                 (
                     key,
