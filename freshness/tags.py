@@ -25,6 +25,8 @@ from wagtail.models import (
     Site,
 )
 
+from cms.graphql.selections import per_selection
+
 PAGES = "pages"
 MUSCLES = "muscles"
 REDIRECTS = "redirects"
@@ -121,12 +123,21 @@ def depends_on(context, tags) -> None:
         recorded.update(tags)
 
 
+def selection_lists(fields) -> frozenset[str]:
+    names = [nodes[0].name.value for nodes in fields.values()]
+    return frozenset().union(*(FIELD_LISTS.get(name, ()) for name in names))
+
+
 class TagRecordingExecutionContext(ExecutionContext):
     """graphql-core's executor, recording the tags of each object whose selection it runs
     (`execute_fields` runs once per object) into `context.tags`.
 
     graphql-core collects a selection once per execution and hands the same `fields` to every
     object it runs on, so what a selection's field names add is worked out once per selection."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.selection_tag_memo: dict = {}
 
     def execute_fields(self, parent_type, source_value, path, fields):
         tags = getattr(self.context_value, "tags", None)
@@ -145,13 +156,7 @@ class TagRecordingExecutionContext(ExecutionContext):
 
     def selection_tags(self, fields) -> frozenset[str]:
         """The lists that a selection's fields show (`FIELD_LISTS`), once per selection."""
-        memo = self.__dict__.setdefault("_selection_tags", {})
-        known = memo.get(id(fields))
-        if known is None or known[0] is not fields:
-            names = [nodes[0].name.value for nodes in fields.values()]
-            lists = frozenset().union(*(FIELD_LISTS.get(name, ()) for name in names))
-            known = memo[id(fields)] = (fields, lists)
-        return known[1]
+        return per_selection(self.selection_tag_memo, fields, selection_lists)
 
     def execute_root_fields(self, tags, parent_type, source_value, fields):
         names = {key: nodes[0].name.value for key, nodes in fields.items()}

@@ -26,6 +26,7 @@ from graphql.pyutils import Path
 from freshness.tags import TagRecordingExecutionContext
 
 from .deadline import DeadlineExecutionContext
+from .selections import per_selection
 
 DEFAULT_RESOLVERS = (dict_or_attr_resolver, attr_resolver, dict_resolver)
 
@@ -55,6 +56,10 @@ class LeafExecutionContext(GraphQLExecutionContext):
 
     Only under `execute_sync` (graphql-core's own flag: every value taken as not awaitable);
     under `execute` every field takes graphql-core's path."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plans: dict = {}
 
     def execute_fields(self, parent_type, source_value, path, fields):
         results = {}
@@ -112,16 +117,16 @@ class LeafExecutionContext(GraphQLExecutionContext):
         return None
 
     def plan(self, parent_type, fields):
-        """Per selection (graphql-core hands the same `fields` to every object it runs on):
-        each response key, its nodes, and its leaf reader if it is a plain leaf."""
-        plans = self.__dict__.setdefault("_plans", {})
-        known = plans.get(id(fields))
-        if known is None or known[0] is not fields:
-            manager = self.middleware_manager
-            plain = (manager is None or not manager.middlewares) and (
-                self.is_awaitable is assume_not_awaitable
-            )
-            steps = [
+        """Per selection: each response key, its nodes, and its leaf reader if it is a plain
+        leaf (None for every field under graphql middleware or outside `execute_sync`)."""
+        manager = self.middleware_manager
+        plain = (manager is None or not manager.middlewares) and (
+            self.is_awaitable is assume_not_awaitable
+        )
+        return per_selection(
+            self.plans,
+            fields,
+            lambda fields: [
                 (
                     key,
                     nodes,
@@ -130,9 +135,8 @@ class LeafExecutionContext(GraphQLExecutionContext):
                     else None,
                 )
                 for key, nodes in fields.items()
-            ]
-            known = plans[id(fields)] = (fields, steps)
-        return known[1]
+            ],
+        )
 
 
 class ExecutionContext(

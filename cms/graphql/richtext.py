@@ -34,7 +34,8 @@ def tagged(context: APIContext, objects: list) -> list:
     """A handler's `get_many`, the answer tagged with each object found: a link or embed shows
     while its page is live and public or its collection public, so their changes (a page's
     ancestors' included) purge the answer (`freshness.tags`)."""
-    depends_on(context, set().union(*map(object_tags, filter(None, objects))))
+    if getattr(context, "tags", None) is not None:  # None: no shared cache is told tags
+        depends_on(context, set().union(*map(object_tags, filter(None, objects))))
     return objects
 
 

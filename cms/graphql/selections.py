@@ -1,4 +1,7 @@
-"""What a query asks for below a field, as a tree of field names, fragments merged in."""
+"""What a query asks for below a field, as a tree of field names, fragments merged in; and
+what an executor works out once per selection."""
+
+from collections.abc import Callable
 
 from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode
 
@@ -31,3 +34,13 @@ def _merge(tree: SelectionTree, selection_set, fragments) -> None:
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
                 _merge(tree, fragment.selection_set, fragments)
+
+
+def per_selection(memo: dict, fields: dict, compute: Callable[[dict], object]):
+    """`compute(fields)`, once per selection of an execution: graphql-core collects each
+    selection once and hands the same `fields` dict to every object it runs on (a list's
+    hundred items), so its identity is the key; `memo` is the execution's own dict."""
+    known = memo.get(id(fields))
+    if known is None or known[0] is not fields:  # an id reused by a dict since collected
+        known = memo[id(fields)] = (fields, compute(fields))
+    return known[1]
