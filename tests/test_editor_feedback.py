@@ -58,6 +58,38 @@ def sent_back(author, reviewer):
     return page
 
 
+def test_make_run_links_emails_to_the_address_it_serves():
+    """`make run PORT=8001` sets WAGTAILADMIN_BASE_URL for every process it starts (the
+    recipe's commands echo the setting here instead of running), unless it is set already."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    def seen(**env):
+        result = subprocess.run(
+            [
+                "make",
+                "-s",
+                "-o",
+                "install",
+                "run",
+                "HOST=127.0.0.1",
+                "PORT=8001",
+                "PY=printenv WAGTAILADMIN_BASE_URL; true",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={k: v for k, v in os.environ.items() if k != "WAGTAILADMIN_BASE_URL"} | env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return set(result.stdout.split())
+
+    assert seen() == {"http://127.0.0.1:8001"}
+    assert seen(WAGTAILADMIN_BASE_URL="https://cms.example") == {"https://cms.example"}
+
+
 @pytest.mark.django_db
 def test_requested_changes_email_the_submitter_the_comment_and_a_link_to_the_admin(sent_back):
     [message] = [m for m in mail.outbox if m.to == ["author@example.com"]]

@@ -184,3 +184,22 @@ def test_an_approval_of_a_later_draft_says_nothing_about_the_live_page(reviewer,
     assert served["procedure"] == {"review": None, "reviewDue": True}
     listed = gql("{ procedures { items { slug review { reviewerName } } } }")["procedures"]
     assert {"slug": "calf-liposuction", "review": None} in listed["items"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [ProcedurePage, ArticlePage])
+def test_a_review_is_never_typed_in(admin_client, model):
+    """A review comes only from an approval: no admin screen edits one, and no field of a
+    page's edit form names a reviewer or a review date."""
+    from wagtail.snippets.models import get_snippet_models
+
+    assert MedicalReview not in get_snippet_models()
+    fields = set(model.get_edit_handler().get_form_class().base_fields)
+    reviewish = {name for name in fields if "review" in name.lower()}
+    assert reviewish == set(), reviewish
+    page = model.objects.live().first()
+    edit = admin_client.get(f"/admin/pages/{page.pk}/edit/")
+    assert edit.status_code == 200
+    html = edit.content.decode()
+    for name in ("reviewer_name", "reviewer_credentials", "reviewed_at"):
+        assert f'name="{name}"' not in html
