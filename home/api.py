@@ -16,6 +16,7 @@ from cms.graphql.pagination import paginated_type
 from cms.graphql.planning import (
     Relation,
     merge_trees,
+    plan_translations,
     planned_queryset,
     register_plan,
 )
@@ -219,6 +220,7 @@ def plan_referenced_procedures(articles: list, tree: dict, context) -> None:
     ids = {pk for article in articles for pk in article.referenced_procedure_ids()}
     pages = servable_pages(ProcedurePage.objects.filter(pk__in=ids), context)
     planned = {page.pk: page for page in planned_queryset(pages, wanted, context)}
+    plan_translations(list(planned.values()), wanted, context)
     for article in articles:
         article.planned_procedures = planned
 

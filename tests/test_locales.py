@@ -453,3 +453,37 @@ def test_a_redirect_to_a_korean_page_is_purged_by_its_change(client, korean):
     served = {r["oldPath"]: r["newPath"] for r in answer.json()["data"]["redirects"]}
     assert served["/old-korean"] is not None
     assert set(answer["xkey"].split()) & tags_for_change(korean_page)
+
+
+@pytest.mark.urls("benchmarks.urls")
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_a_lists_translations_planned_in_one_query_are_each_pages_own(client, korean, locale):
+    """Planned for the whole list (`prefetch_translations`) or read page by page (planning
+    off): the same translations, a draft, an unpublished one and a private page's left out."""
+    pages = list(ProcedurePage.objects.filter(locale=Locale.get_default()).order_by("path"))
+    translate(pages[0], korean, title="번역")
+    translate(pages[1], korean, title="초안", publish=False)
+    translate(pages[2], korean, title="내림").unpublish()
+    PageViewRestriction.objects.create(page=pages[3], restriction_type="login")
+    query = (
+        "query($l: String) { procedures(locale: $l, perPage: 100) { items { id"
+        " translations { locale urlPath } relatedProcedures { id translations { locale } } } } }"
+    )
+    body = {"query": query, "variables": {"l": locale}}
+
+    def answer(path):
+        response = client.post(path, body, content_type="application/json")
+        assert response.status_code == 200
+        return response.json()
+
+    planned = answer("/graphql/")
+    assert "errors" not in planned, planned
+    assert planned["data"] == answer("/bench/stock/graphql/")["data"]
+    locales = {
+        item["id"]: [t["locale"] for t in item["translations"]]
+        for item in planned["data"]["procedures"]["items"]
+    }
+    served_first = str(pages[0].pk) if locale == "en" else str(pages[0].get_translation(korean).pk)
+    assert locales[served_first] == ["en", "ko"]
+    assert locales[str(pages[1].pk)] == locales[str(pages[2].pk)] == ["en"]
+    assert str(pages[3].pk) not in locales

@@ -66,6 +66,18 @@ REPRESENTATIVE = {
         parent { ... on ProcedureIndexPage { children { ... on ProcedurePage {
             relatedProcedures { muscles { slug } image { srcSet } } } } } } } }""",
     "muscles and redirects": "{ muscles { name slug } redirects { oldPath newPath } }",
+    "translations of a list and its relations": """{ procedures(perPage: 4) {
+        items { translations { locale } relatedProcedures { translations { urlPath }
+            relatedProcedures { translations { locale } } } } } }""",
+    "translations of an article's procedures": """{ articles { items { translations { locale }
+        procedures { translations { locale } relatedProcedures { translations { locale } } }
+        body { ... on ProcedureBlock { procedure { translations { urlPath } } } } } } }""",
+    "a preview's translations": """query($token: String!) { preview(token: $token) {
+        translations { locale } ... on ProcedurePage { relatedProcedures {
+            translations { locale } } } } }""",
+    "translations in the tree": """{ procedures(perPage: 3) { items { translations { locale }
+            siblings(limit: 5) { translations { locale } } parent { translations { locale } } } }
+        page(urlPath: "/") { children(limit: 5) { translations { locale } } } }""",
     "a comparison, every field": """{ compareProcedures(slugs: ["calf-liposuction",
         "botox-calf-reduction", "extra-0", "extra-1", "radio-frequency-calf-reduction"]) {
         procedures { slug image { srcSet } muscles { slug } relatedProcedures { slug }

@@ -134,3 +134,33 @@ def test_without_planning_queries_grow_with_the_items(client, make_procedure):
         page.save_revision().publish()
     assert stock_count() > at_five + 10 * 5  # image, renditions, muscles, related, theirs
     assert at_five > 10  # already more than the 10 of the planned query at 5 items
+
+
+# As SLUGS_ONLY, and every item's translations (1): one query for the list, not one per page;
+# with the related procedures (1) and theirs (1); an article (1), its translations (1), its
+# procedures (1) and theirs (1), and the request's own (3).
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("{ procedures(perPage: 100) { items { slug translations { locale urlPath } } } }", 6),
+        (
+            "{ procedures(perPage: 100) { items { slug translations { locale }"
+            " relatedProcedures { translations { locale } } } } }",
+            8,
+        ),
+        (
+            '{ article(slug: "calf-reduction-surgery-the-basics-explained") {'
+            " translations { locale } procedures { translations { locale } } } }",
+            7,
+        ),
+    ],
+    ids=["items", "items and their related procedures", "an article's procedures"],
+)
+def test_translations_are_one_query_per_batch(
+    client, django_assert_num_queries, site_of_size, query, expected
+):
+    data = count_queries(client, django_assert_num_queries, query, expected)
+    pages = data["procedures"]["items"] if "procedures" in data else data["article"]["procedures"]
+    assert len(pages) == site_of_size
+    assert all([t["locale"] for t in page["translations"]] == ["en"] for page in pages)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, prefetch_related_objects
 from graphql import GraphQLResolveInfo
 
+from .locales import prefetch_translations
 from .publication import PREVIEW_ATTRIBUTE, servable_pages
 from .selections import SelectionTree, selection_tree
 
@@ -113,7 +114,27 @@ def prefetch_pages(pages: Iterable, info: GraphQLResolveInfo, *path: str) -> lis
         plan = PLANS.get(model)
         if plan is not None and plan.after_fetch is not None:
             plan.after_fetch(instances, tree, context)
+    plan_translations([page for page in pages if page is not None], tree, context)
     return pages
+
+
+def plan_translations(pages: list, tree: SelectionTree, context) -> None:
+    """The `translations` of `pages` and of the pages planned under them (`kind="pages"`
+    relations, in turn), one query per batch rather than one per page."""
+    if "translations" in tree:
+        prefetch_translations(pages, context)
+    for model in {type(page) for page in pages}:
+        plan = PLANS.get(model)
+        for name, relation in plan.relations.items() if plan else ():
+            if relation.kind == "pages" and name in tree and relation.to_attr:
+                below = [
+                    other
+                    for page in pages
+                    if type(page) is model
+                    for other in getattr(page, relation.to_attr, None) or ()
+                ]
+                if below:
+                    plan_translations(below, tree[name], context)
 
 
 def merge_trees(*trees: SelectionTree) -> SelectionTree:

@@ -130,6 +130,8 @@ FIELD_SQL: dict[tuple[str, str], FieldSQL] = {
         1, 1, "the latest reviews of the batch's pages", *PAGES, after_fetch=True
     ),
     ("Page", "citations"): planned(1, 1, "the citations of the batch's pages", *PAGES),
+    # One query per planned batch, whatever its page types (`plan_translations`).
+    ("Page", "translations"): planned(1, 1, "the served translations of the batch's pages", *PAGES),
     ("Page", "image"): planned(1, 1, "the images, joined or prefetched", "ProcedurePage"),
     ("Page", "muscles"): planned(1, 1, "the muscles of the batch's pages", "ProcedurePage"),
     ("Page", "relatedProcedures"): FieldSQL(
