@@ -60,6 +60,10 @@ class LeafExecutionContext(GraphQLExecutionContext):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.plans: dict = {}
+        manager = self.middleware_manager
+        self.reads_leaves = (manager is None or not manager.middlewares) and (
+            self.is_awaitable is assume_not_awaitable
+        )
 
     def execute_fields(self, parent_type, source_value, path, fields):
         results = {}
@@ -119,10 +123,7 @@ class LeafExecutionContext(GraphQLExecutionContext):
     def plan(self, parent_type, fields):
         """Per selection: each response key, its nodes, and its leaf reader if it is a plain
         leaf (None for every field under graphql middleware or outside `execute_sync`)."""
-        manager = self.middleware_manager
-        plain = (manager is None or not manager.middlewares) and (
-            self.is_awaitable is assume_not_awaitable
-        )
+        plain = self.reads_leaves
         return per_selection(
             self.plans,
             fields,
