@@ -38,8 +38,17 @@ class Nothing(graphene.Scalar):
         return None if value % 2 else value
 
 
+class Csv(graphene.Scalar):
+    """Consumes its value: serialized twice, a refused iterator would give what was left."""
+
+    @staticmethod
+    def serialize(values):
+        return ",".join(str(int(value)) for value in values)
+
+
 class Item(graphene.ObjectType):
     name = graphene.String(required=True)
+    csv = graphene.Field(Csv)
     nothing = graphene.Field(Nothing)
     reads = graphene.Int()
     count = graphene.Int()
@@ -79,7 +88,7 @@ class Source:
     @property
     def reads(self):
         """Counts its reads and gives a value Int refuses: read once, by either path."""
-        type(self).read += 1
+        Source.read += 1
         return "once"
 
     @property
@@ -112,10 +121,21 @@ ITEMS = [
     Source(**{**GOOD, "name": ReturnedError("returned, not raised")}),
     Source(**{**GOOD, "nothing": 3}),  # the scalar serializes it to null
     Source(**{**GOOD, "count": Undefined, "name": Undefined}),
+    Source(**{**GOOD, "csv": ["1", "2"]}),
+    Source(**{**GOOD, "csv": "refused once"}),  # a fresh iterator per read, below
 ]
+
+
+class OneShotCsv(Source):
+    @property
+    def csv(self):
+        return iter(["1", "x", "3"])
+
+
+ITEMS[-1] = OneShotCsv(**{key: value for key, value in GOOD.items()})
 DOCUMENT = parse(
     """{ holder {
-      items { name count requiredCount colour at flag broken nothing }
+      items { name count requiredCount colour at flag broken nothing csv }
       requiredItems { name count requiredCount colour at flag requiredBroken }
       more: items { reads label: name name ...bits requiredBroken }
       again: items { ... on Item { count n: nothing } name ...bits }
@@ -170,6 +190,8 @@ def test_leaves_read_directly_answer_as_graphql_core_does_errors_included():
     assert "Cannot return null for non-nullable field Item.flag" in messages
     assert "Expected `Nothing.serialize(3)` to return non-nullable value" in messages
     assert "Int cannot represent non-integer value: 'once'" in messages
+    assert "invalid literal for int() with base 10: 'x'" in messages  # serialized once
+    assert data["holder"]["items"][-2]["csv"] == "1,2"
     assert data["holder"]["items"][0] == {
         "name": "ok",
         "count": 3,
@@ -179,6 +201,7 @@ def test_leaves_read_directly_answer_as_graphql_core_does_errors_included():
         "flag": False,
         "broken": None,
         "nothing": 2,
+        "csv": None,
     }
     # A null in a non-null list item nulls the whole list, in both.
     assert data["holder"]["requiredItems"] is None

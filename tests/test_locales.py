@@ -459,11 +459,13 @@ def test_a_redirect_to_a_korean_page_is_purged_by_its_change(client, korean):
 @pytest.mark.parametrize("locale", ["en", "ko"])
 def test_a_lists_translations_planned_in_one_query_are_each_pages_own(client, korean, locale):
     """Planned for the whole list (`prefetch_translations`) or read page by page (planning
-    off): the same translations, a draft, an unpublished one and a private page's left out."""
+    off): the same translations, a draft and an unpublished one left out, and a private page
+    left out with its translation."""
     pages = list(ProcedurePage.objects.filter(locale=Locale.get_default()).order_by("path"))
     translate(pages[0], korean, title="번역")
     translate(pages[1], korean, title="초안", publish=False)
     translate(pages[2], korean, title="내림").unpublish()
+    translate(pages[3], korean, title="비공개")
     PageViewRestriction.objects.create(page=pages[3], restriction_type="login")
     query = (
         "query($l: String) { procedures(locale: $l, perPage: 100) { items { id"
@@ -487,3 +489,4 @@ def test_a_lists_translations_planned_in_one_query_are_each_pages_own(client, ko
     assert locales[served_first] == ["en", "ko"]
     assert locales[str(pages[1].pk)] == locales[str(pages[2].pk)] == ["en"]
     assert str(pages[3].pk) not in locales
+    assert str(pages[3].get_translation(korean).pk) not in locales

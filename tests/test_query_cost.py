@@ -72,9 +72,6 @@ REPRESENTATIVE = {
     "translations of an article's procedures": """{ articles { items { translations { locale }
         procedures { translations { locale } relatedProcedures { translations { locale } } }
         body { ... on ProcedureBlock { procedure { translations { urlPath } } } } } } }""",
-    "a preview's translations": """query($token: String!) { preview(token: $token) {
-        translations { locale } ... on ProcedurePage { relatedProcedures {
-            translations { locale } } } } }""",
     "translations in the tree": """{ procedures(perPage: 3) { items { translations { locale }
             siblings(limit: 5) { translations { locale } } parent { translations { locale } } } }
         page(urlPath: "/") { children(limit: 5) { translations { locale } } } }""",
@@ -167,11 +164,14 @@ def test_a_previews_relations_are_not_planned_and_are_estimated_so(client, djang
         document = """query ($token: String!) { preview(token: $token) {
             ... on ProcedurePage { summary image { srcSet } muscles { slug } citations { url }
                 factSources { fact confirmed } review { reviewerName }
-                relatedProcedures { slug muscles { slug } image { srcSet } } } } }"""
+                translations { locale }
+                relatedProcedures { slug muscles { slug } image { srcSet }
+                    translations { locale } } } } }"""
         payload, ran = run(client, document, {"token": token})
     assert payload.get("data"), payload
     assert payload["data"]["preview"]["summary"] == "Draft."
     assert payload["data"]["preview"]["relatedProcedures"], "nothing to count"
+    assert payload["data"]["preview"]["translations"] == [{"locale": "en"}]
     estimated = estimated_sql(document, {"token": token})
     assert ran <= estimated
 

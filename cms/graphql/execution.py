@@ -21,7 +21,7 @@ from graphene.types.resolver import attr_resolver, dict_or_attr_resolver, dict_r
 from graphql import ExecutionContext as GraphQLExecutionContext
 from graphql import Undefined, is_leaf_type, is_non_null_type, located_error
 from graphql.execution.execute import assume_not_awaitable
-from graphql.pyutils import Path
+from graphql.pyutils import Path, inspect
 
 from freshness.tags import TagRecordingExecutionContext
 
@@ -32,7 +32,8 @@ DEFAULT_RESOLVERS = (dict_or_attr_resolver, attr_resolver, dict_resolver)
 
 
 def leaf_reader(parent_type, field_name: str):
-    """`(field_def, read, serialize, non_null)` for a field read as a plain leaf, else None."""
+    """`(field_def, read, serialize, leaf_type, non_null)` for a field read as a plain leaf,
+    else None."""
     field_def = parent_type.fields.get(field_name)
     if field_def is None or field_def.args:
         return None
@@ -48,7 +49,7 @@ def leaf_reader(parent_type, field_name: str):
     leaf = field_def.type.of_type if non_null else field_def.type
     if not is_leaf_type(leaf):
         return None
-    return field_def, resolve, leaf.serialize, non_null
+    return field_def, resolve, leaf.serialize, leaf, non_null
 
 
 class LeafExecutionContext(GraphQLExecutionContext):
@@ -74,7 +75,7 @@ class LeafExecutionContext(GraphQLExecutionContext):
                 if result is not Undefined:
                     results[response_name] = result
                 continue
-            field_def, read, serialize, non_null = leaf
+            field_def, read, serialize, leaf_type, non_null = leaf
             try:
                 value = read(source_value, None)
             except Exception as raw_error:
@@ -88,13 +89,24 @@ class LeafExecutionContext(GraphQLExecutionContext):
             # An exception returned as a value is an error to graphql-core, not a string
             # (String serializes non-builtin objects with `str`).
             if value is not None and value is not Undefined and not isinstance(value, Exception):
+                # Serialized once, as `complete_leaf_value` does (a serializer may consume its
+                # value or count its calls), and refused with that method's own error.
                 try:
                     serialized = serialize(value)
-                except Exception:  # completed below, where graphql-core reports it
-                    serialized = None
-                if serialized is not None and serialized is not Undefined:
-                    results[response_name] = serialized
-                    continue
+                    if serialized is None or serialized is Undefined:
+                        raise TypeError(
+                            f"Expected `{inspect(leaf_type)}.serialize({inspect(value)})`"
+                            f" to return non-nullable value, returned: {inspect(serialized)}"
+                        )
+                except Exception as raw_error:
+                    serialized = self.leaf_error(
+                        raw_error,
+                        field_def,
+                        field_nodes,
+                        Path(path, response_name, parent_type.name),
+                    )
+                results[response_name] = serialized
+                continue
             results[response_name] = self.complete_leaf(
                 value,
                 field_def,
