@@ -76,36 +76,33 @@ class LeafExecutionContext(GraphQLExecutionContext):
                     results[response_name] = result
                 continue
             field_def, read, serialize, leaf_type, non_null = leaf
+            # A read that raises, and a value the scalar refuses, are the field's error as in
+            # `execute_field`; the value is serialized once, as `complete_leaf_value` does (a
+            # serializer may consume its value), and refused with that method's own message.
             try:
                 value = read(source_value, None)
-            except Exception as raw_error:
-                results[response_name] = self.leaf_error(
-                    raw_error, field_def, field_nodes, Path(path, response_name, parent_type.name)
-                )
-                continue
-            if value is None and not non_null:
-                results[response_name] = None
-                continue
-            # An exception returned as a value is an error to graphql-core, not a string
-            # (String serializes non-builtin objects with `str`).
-            if value is not None and value is not Undefined and not isinstance(value, Exception):
-                # Serialized once, as `complete_leaf_value` does (a serializer may consume its
-                # value or count its calls), and refused with that method's own error.
-                try:
+                if value is None and not non_null:
+                    results[response_name] = None
+                    continue
+                # An exception returned as a value is an error to graphql-core, not a string
+                # (String serializes non-builtin objects with `str`).
+                if (
+                    value is not None
+                    and value is not Undefined
+                    and not isinstance(value, Exception)
+                ):
                     serialized = serialize(value)
                     if serialized is None or serialized is Undefined:
                         raise TypeError(
                             f"Expected `{inspect(leaf_type)}.serialize({inspect(value)})`"
                             f" to return non-nullable value, returned: {inspect(serialized)}"
                         )
-                except Exception as raw_error:
-                    serialized = self.leaf_error(
-                        raw_error,
-                        field_def,
-                        field_nodes,
-                        Path(path, response_name, parent_type.name),
-                    )
-                results[response_name] = serialized
+                    results[response_name] = serialized
+                    continue
+            except Exception as raw_error:
+                results[response_name] = self.leaf_error(
+                    raw_error, field_def, field_nodes, Path(path, response_name, parent_type.name)
+                )
                 continue
             results[response_name] = self.complete_leaf(
                 value,

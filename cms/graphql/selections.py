@@ -36,11 +36,16 @@ def _merge(tree: SelectionTree, selection_set, fragments) -> None:
                 _merge(tree, fragment.selection_set, fragments)
 
 
+def selects(tree: SelectionTree, name: str) -> bool:
+    """Whether `tree` asks for field `name` anywhere below it."""
+    return name in tree or any(selects(subtree, name) for subtree in tree.values())
+
+
 def per_selection(memo: dict, fields: dict, compute: Callable[[dict], object]):
     """`compute(fields)`, once per selection of an execution: graphql-core collects each
     selection once and hands the same `fields` dict to every object it runs on (a list's
     hundred items), so its identity is the key; `memo` is the execution's own dict."""
     known = memo.get(id(fields))
-    if known is None or known[0] is not fields:  # an id reused by a dict since collected
+    if known is None:  # kept with `fields`, whose id no other dict can take while it lives
         known = memo[id(fields)] = (fields, compute(fields))
     return known[1]
