@@ -1,7 +1,10 @@
 """Editors, round two: feedback reaches the editor, readers see no editorial state, one
 readability verdict, compare shows moved blocks, and the admin calls no third party."""
 
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -61,9 +64,6 @@ def sent_back(author, reviewer):
 def test_make_run_links_emails_to_the_address_it_serves():
     """`make run PORT=8001` sets WAGTAILADMIN_BASE_URL for every process it starts (the
     recipe's commands echo the setting here instead of running), unless it is set already."""
-    import os
-    import subprocess
-    from pathlib import Path
 
     def seen(**env):
         result = subprocess.run(

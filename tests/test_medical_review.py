@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from wagtail.snippets.models import get_snippet_models
 
 from home.models import ArticlePage
 from procedures.models import ProcedurePage
@@ -191,8 +192,6 @@ def test_an_approval_of_a_later_draft_says_nothing_about_the_live_page(reviewer,
 def test_a_review_is_never_typed_in(admin_client, model):
     """A review comes only from an approval: no admin screen edits one, and no field of a
     page's edit form names a reviewer or a review date."""
-    from wagtail.snippets.models import get_snippet_models
-
     assert MedicalReview not in get_snippet_models()
     fields = set(model.get_edit_handler().get_form_class().base_fields)
     reviewish = {name for name in fields if "review" in name.lower()}

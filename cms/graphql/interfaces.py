@@ -12,7 +12,12 @@ from wagtail.models import Page as WagtailPage
 from freshness.tags import depends_on, key_tag
 
 from .arguments import bad_input
-from .locales import PLANNED_TRANSLATIONS, locale_by_id, requested_locale, translations_of
+from .locales import (
+    PLANNED_TRANSLATIONS,
+    locale_by_id,
+    prefetch_translations,
+    requested_locale,
+)
 from .planning import prefetch_pages
 from .publication import PREVIEW_ATTRIBUTE, servable_pages
 
@@ -134,15 +139,14 @@ class Page(graphene.Interface):
         context = info.context
         # Another locale's translation published or withdrawn changes this list.
         depends_on(context, {key_tag(page.translation_key)})
-        pages = getattr(page, PLANNED_TRANSLATIONS, None)
-        if pages is None:  # not planned: a page nested in another's answer
-            pages = translations_of([page.translation_key], context).only("locale_id", "url_path")
+        if not hasattr(page, PLANNED_TRANSLATIONS):  # not planned: `parent`, a preview's own
+            prefetch_translations([page], context)
         found = [
             Translation(
                 locale=locale_by_id(context, other.locale_id).language_code,
                 url_path=public_url_path(other),
             )
-            for other in pages
+            for other in getattr(page, PLANNED_TRANSLATIONS)
         ]
         return sorted(found, key=lambda translation: translation.locale)
 

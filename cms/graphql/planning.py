@@ -16,7 +16,7 @@ from graphql import GraphQLResolveInfo
 
 from .locales import prefetch_translations
 from .publication import PREVIEW_ATTRIBUTE, servable_pages
-from .selections import SelectionTree, selection_tree
+from .selections import SelectionTree, selection_tree, selects
 
 RENDITION_FIELDS = {"srcSet", "renditions"}
 
@@ -121,6 +121,8 @@ def prefetch_pages(pages: Iterable, info: GraphQLResolveInfo, *path: str) -> lis
 def plan_translations(pages: list, tree: SelectionTree, context) -> None:
     """The `translations` of `pages` and of the pages planned under them (`kind="pages"`
     relations, in turn), one query per batch rather than one per page."""
+    if not selects(tree, "translations"):  # most lists: nothing to walk
+        return
     if "translations" in tree:
         prefetch_translations(pages, context)
     for model in {type(page) for page in pages}:
